@@ -1,0 +1,170 @@
+/** TypeBox schemas of the admin API: request validation, response serialisation and OpenAPI from one source. */
+import { Type, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const FieldErrorSchema = Type.Object({ field: Type.String(), message: Type.String() });
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+export const PageQuerySchema = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'page size, 1–500 (default 50)' })),
+    cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
+
+const clientFields = {
+  client_name: Type.String({ maxLength: 200 }),
+  client_version: Type.String({ maxLength: 50 }),
+  description: Nullable(Type.String({ maxLength: 2000 })),
+  token_endpoint_auth_method: Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')]),
+  redirect_uris: Type.Array(Type.String()),
+  grant_types: Type.Array(Type.String()),
+  response_types: Type.Array(Type.String()),
+  scope: Type.String({ description: 'space-separated scopes associated with the client' }),
+  access_token_lifetime: Nullable(Type.Integer({ minimum: 1, description: 'seconds; null = never expires' })),
+  refresh_token_limit: Nullable(Type.Integer({ minimum: 0, description: 'null = unlimited; 0 = no refresh token' })),
+  require_pkce: Nullable(Type.Boolean()),
+  active: Type.Boolean(),
+  api_key_enabled: Type.Boolean(),
+  api_key_timeout_hours: Type.Integer({ minimum: 0, description: '0 = keys never expire' }),
+  api_key_allowed_auth_type: Nullable(Type.String()),
+  api_key_scope_customization: Type.Boolean(),
+};
+
+export const ClientInputSchema = Type.Partial(Type.Object(clientFields), { additionalProperties: false });
+
+export const ClientSchema = Type.Object(
+  {
+    client_id: Type.String(),
+    ...clientFields,
+    client_type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+    client_id_issued_at: Type.Integer(),
+    client_secret_expires_at: Type.Optional(Type.Integer()),
+    client_secret: Type.Optional(Type.String({ description: 'shown once, at creation or regeneration' })),
+    registration_access_token: Type.Optional(Type.String()),
+    registration_client_uri: Type.Optional(Type.String()),
+  },
+  { $id: 'Client' },
+);
+
+export const ScopeInputSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    services: Type.Optional(Type.Array(Type.String(), { description: 'URL patterns: "[METHODS ]/path", "*" = one segment, trailing "/**" = any depth' })),
+    roles: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+export const ScopeSchema = Type.Object(
+  {
+    name: Type.String(),
+    description: Type.String(),
+    services: Type.Array(Type.String()),
+    roles: Type.Array(Type.String()),
+    built_in: Type.Boolean(),
+    created_at: Type.Integer(),
+    updated_at: Type.Integer(),
+  },
+  { $id: 'Scope' },
+);
+
+export const TokenSchema = Type.Object(
+  {
+    id: Type.String({ description: 'the access token’s jti' }),
+    client_id: Type.String(),
+    subject: Type.String(),
+    scope: Type.String(),
+    grant_type: Type.String(),
+    issued_at: Type.Integer(),
+    expires_at: Nullable(Type.Integer({ description: 'null = never expires' })),
+    status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+    refresh_count_left: Nullable(Type.Integer({ description: 'null = unlimited' })),
+  },
+  { $id: 'Token' },
+);
+
+export const TokenQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    client_id: Type.Optional(Type.String()),
+    subject: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')])),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenCreateSchema = Type.Object(
+  {
+    client_id: Type.String(),
+    scope: Type.Optional(Type.String()),
+    expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 30 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IssuedTokenSchema = Type.Object({ id: Type.String(), access_token: Type.String(), expires_at: Type.Integer(), token_type: Type.String(), scope: Type.String() });
+
+export const AuditEventSchema = Type.Object({
+  id: Type.Integer(),
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  source: Nullable(Type.String()),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  created_at: Type.Integer(),
+});
+
+const lockout = Type.Object(
+  {
+    max_failures: Type.Integer({ minimum: 1, maximum: 1000 }),
+    wait_increment_s: Type.Integer({ minimum: 0, maximum: 86400 }),
+    max_wait_s: Type.Integer({ minimum: 0, maximum: 604800 }),
+    reset_after_s: Type.Integer({ minimum: 1, maximum: 31536000 }),
+  },
+  { additionalProperties: false },
+);
+const compat = Type.Object(
+  { oauth_scheme: Type.Boolean(), json_token_body: Type.Boolean(), query_refresh: Type.Boolean(), gam: Type.Boolean() },
+  { additionalProperties: false },
+);
+export const SettingsSchema = Type.Object({
+  require_pkce: Type.Boolean(),
+  allowed_grants: Type.Array(Type.String()),
+  allow_insecure_redirect_uris: Type.Boolean(),
+  lockout,
+  compat,
+});
+export const SettingsPatchSchema = Type.Object(
+  {
+    require_pkce: Type.Optional(Type.Boolean()),
+    allowed_grants: Type.Optional(Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('implicit'), Type.Literal('client_credentials'), Type.Literal('password'), Type.Literal('refresh_token')]))),
+    allow_insecure_redirect_uris: Type.Optional(Type.Boolean()),
+    lockout: Type.Optional(Type.Partial(lockout, { additionalProperties: false })),
+    compat: Type.Optional(Type.Partial(compat, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const errorResponses = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  409: { $ref: 'Problem#' },
+};

@@ -1,0 +1,35 @@
+/** /settings: the tenant's policy (PKCE, grants, redirect URIs, lockout) and compatibility options. */
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import type { TenantSettings } from '../domain/tenant.js';
+import { nowS } from '../domain/time.js';
+import { SettingsPatchSchema, SettingsSchema, errorResponses } from './schemas.js';
+
+type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'compat'>> & { lockout?: Partial<TenantSettings['lockout']>; compat?: Partial<TenantSettings['compat']> };
+
+export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
+  app.get('/settings', { schema: { tags, summary: 'Get the tenant’s settings', response: { 200: SettingsSchema, ...errorResponses } } }, async (request) => request.tenant.tenant.settings);
+
+  app.patch<{ Body: SettingsPatch }>(
+    '/settings',
+    { schema: { tags, summary: 'Change the tenant’s settings (omitted fields keep their values)', body: SettingsPatchSchema, response: { 200: SettingsSchema, ...errorResponses } } },
+    async (request) => {
+      const tenantId = request.tenant.tenant.id;
+      const current = (await gh.store.tenants.get(tenantId))!.settings;
+      const patch = request.body;
+      const settings: TenantSettings = {
+        ...current,
+        ...patch,
+        lockout: { ...current.lockout, ...patch.lockout },
+        compat: { ...current.compat, ...patch.compat },
+      };
+      const now = nowS();
+      await gh.feed.write(async (tx) => {
+        await tx.tenants.updateSettings(tenantId, settings);
+        await tx.events.append({ tenantId, kind: 'tenant.changed', target: tenantId, payload: {}, createdAt: now });
+        await tx.audit.append({ tenantId, actor: request.admin.id, source: request.admin.source, action: 'settings.updated', target: tenantId, detail: { changed: Object.keys(patch) }, createdAt: now });
+      });
+      return settings;
+    },
+  );
+}

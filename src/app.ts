@@ -1,0 +1,57 @@
+/**
+ * Assembles the authorization server's HTTP app: health, the OAuth endpoints and the admin API,
+ * each mounted for the default tenant at the root and for every other tenant under /t/{id}.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { Gatehouse } from './gatehouse.js';
+import { securityHeaders } from './http/security-headers.js';
+import { healthRoutes } from './http/health.js';
+import { oauthPlugin } from './oauth/plugin.js';
+import { adminPlugin } from './admin/plugin.js';
+import { oauthErrorHandler } from './oauth/render-error.js';
+import { rfc8414Plugin } from './oauth/endpoints/discovery.js';
+import { ProblemSchema } from './admin/schemas.js';
+
+export interface AppOptions {
+  isDraining?: () => boolean;
+}
+
+export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: gh.log as unknown as FastifyBaseLogger,
+    // Per-request log lines would cost more than the token grant itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
+    // Admin inputs are validated strictly: no coercion of "true" to true, no silently dropped fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(oauthErrorHandler(gh.log));
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse admin API', version: '1', description: 'Clients, scopes, tokens, settings and audit of a Gatehouse tenant. Every path also exists under /t/{tenant}.' },
+      servers: [{ url: `${gh.config.issuer}/admin/api/v1` }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token with scope admin' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: ({ schema, url }) => ({ schema, url: url.replace(/^\/admin\/api\/v1/, '') }),
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.addSchema(ProblemSchema);
+  securityHeaders(app, gh.config.issuer.startsWith('https:'));
+  healthRoutes(app, gh, options.isDraining ?? (() => false));
+
+  await app.register(oauthPlugin, { gh });
+  await app.register(oauthPlugin, { gh, prefix: '/t/:tenant' });
+  await app.register(adminPlugin, { gh, documented: true, prefix: '/admin/api/v1' });
+  await app.register(adminPlugin, { gh, documented: false, prefix: '/t/:tenant/admin/api/v1' });
+  await app.register(rfc8414Plugin, { gh });
+  return app;
+}

@@ -1,0 +1,133 @@
+/**
+ * One validated configuration object, read from the environment (INTERFACE.md "Starting it").
+ * A bad value stops the process with a message naming the variable, never a default silently used.
+ */
+import path from 'node:path';
+
+export type Role = 'all' | 'auth' | 'gateway';
+
+export interface Config {
+  host: string;
+  port: number;
+  gatewayPort: number;
+  databaseUrl: string;
+  issuer: string;
+  dataDir: string;
+  adminClientId: string | undefined;
+  adminClientSecret: string | undefined;
+  /** Raw GATEHOUSE_SECRET_KEY; parsed into versions by crypto/server-secret.ts. */
+  secretKey: string | undefined;
+  demo: boolean;
+  /** Ceiling for "never expires" tokens, in seconds. */
+  maxTokenLifetimeS: number;
+  /** Delay between publishing a rotated signing key and signing with it. */
+  keyActivationDelayS: number;
+  logLevel: string;
+  role: Role;
+  /** Upper bound on how long a token record may wait for its group commit. */
+  writeBatchMaxDelayMs: number;
+  writeBatchMaxSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `expected 1/0, true/false, yes/no or on/off, got "${raw}"`);
+}
+
+function databaseUrl(env: Env): string {
+  const raw = env.GATEHOUSE_DATABASE_URL?.trim() || 'sqlite:./data/gatehouse.db';
+  if (raw.startsWith('sqlite:')) {
+    if (raw.length === 'sqlite:'.length) throw new ConfigError('GATEHOUSE_DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/gatehouse.db');
+    return raw;
+  }
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('GATEHOUSE_DATABASE_URL', 'not a valid postgres:// URL');
+    }
+    return raw;
+  }
+  throw new ConfigError('GATEHOUSE_DATABASE_URL', `must start with sqlite: or postgres://, got "${raw.split(':')[0]}:…"`);
+}
+
+function issuer(env: Env, port: number): string {
+  const raw = env.GATEHOUSE_ISSUER?.trim() || `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('GATEHOUSE_ISSUER', `not an absolute URL: "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('GATEHOUSE_ISSUER', 'must be an http(s) URL');
+  if (url.search || url.hash) throw new ConfigError('GATEHOUSE_ISSUER', 'must not have a query or fragment (RFC 8414 §2)');
+  return raw.replace(/\/+$/, '');
+}
+
+function role(raw: string | undefined): Role {
+  const value = raw ?? 'all';
+  if (value === 'all' || value === 'auth' || value === 'gateway') return value;
+  throw new ConfigError('--role', `must be all, auth or gateway, got "${value}"`);
+}
+
+export function loadConfig(env: Env = process.env, overrides: { role?: string } = {}): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const gatewayPort = integer(env, 'GATEWAY_PORT', 8081, 0, 65535);
+  const url = databaseUrl(env);
+  const dataDir = env.GATEHOUSE_DATA_DIR?.trim() || (url.startsWith('sqlite:') ? path.dirname(url.slice('sqlite:'.length)) : './data');
+  const adminClientSecret = env.GATEHOUSE_ADMIN_CLIENT_SECRET || undefined;
+  if (adminClientSecret !== undefined && adminClientSecret.length < 32) {
+    throw new ConfigError('GATEHOUSE_ADMIN_CLIENT_SECRET', 'must be at least 32 characters');
+  }
+  const adminClientId = env.GATEHOUSE_ADMIN_CLIENT_ID?.trim() || undefined;
+  if ((adminClientId === undefined) !== (adminClientSecret === undefined)) {
+    throw new ConfigError(adminClientId ? 'GATEHOUSE_ADMIN_CLIENT_SECRET' : 'GATEHOUSE_ADMIN_CLIENT_ID', 'set both GATEHOUSE_ADMIN_CLIENT_ID and GATEHOUSE_ADMIN_CLIENT_SECRET, or neither');
+  }
+  const logLevel = env.GATEHOUSE_LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('GATEHOUSE_LOG_LEVEL', `unknown level "${logLevel}"`);
+  }
+  return {
+    host: env.HOST?.trim() || '127.0.0.1',
+    port,
+    gatewayPort,
+    databaseUrl: url,
+    issuer: issuer(env, port),
+    dataDir,
+    adminClientId,
+    adminClientSecret,
+    secretKey: env.GATEHOUSE_SECRET_KEY || undefined,
+    demo: flag(env, 'GATEHOUSE_DEMO', true),
+    maxTokenLifetimeS: integer(env, 'GATEHOUSE_MAX_TOKEN_LIFETIME', 10 * 365 * 24 * 3600, 60, 100 * 365 * 24 * 3600),
+    keyActivationDelayS: integer(env, 'GATEHOUSE_KEY_ACTIVATION_DELAY', 60, 0, 7 * 24 * 3600),
+    logLevel,
+    role: role(overrides.role ?? env.GATEHOUSE_ROLE),
+    writeBatchMaxDelayMs: integer(env, 'GATEHOUSE_WRITE_BATCH_DELAY_MS', 2, 0, 1000),
+    writeBatchMaxSize: integer(env, 'GATEHOUSE_WRITE_BATCH_SIZE', 512, 1, 10000),
+  };
+}

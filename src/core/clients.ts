@@ -1,0 +1,233 @@
+/**
+ * Client management and lookup. Lookups are served from memory (the token endpoint's hot path);
+ * every change goes through the change feed, so every node drops its copy at once.
+ */
+import {
+  clientView,
+  isConfidential,
+  metadataOf,
+  MetadataError,
+  parseClientMetadata,
+  type Client,
+  type ClientMetadata,
+} from '../domain/client.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/actor.js';
+import type { TenantSettings } from '../domain/tenant.js';
+import { nowS } from '../domain/time.js';
+import { randomId, randomToken } from '../crypto/random.js';
+import type { ServerSecret } from '../crypto/server-secret.js';
+import type { Store } from '../store/index.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+import type { ScopeRegistry } from './scopes.js';
+
+export interface IssuedClient {
+  client: Client;
+  /** Plain client secret: returned once, never stored. */
+  clientSecret?: string;
+  /** Plain RFC 7592 registration access token: returned once, never stored. */
+  registrationAccessToken?: string;
+}
+
+export interface CreateOptions {
+  /** Fixed id and secret (bootstrap admin client); generated otherwise. */
+  clientId?: string;
+  clientSecret?: string;
+}
+
+export class ClientRegistry {
+  private readonly cache = new Map<string, Promise<Client | undefined>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+    private readonly secret: ServerSecret,
+    private readonly scopes: ScopeRegistry,
+    private readonly maxTokenLifetimeS: number,
+  ) {
+    feed.on((event) => {
+      if (event.kind === 'client.changed' || event.kind === 'client.deleted') this.cache.delete(`${event.tenantId}\u0000${event.target}`);
+      if (event.kind === 'tenant.deleted') this.forgetTenant(event.tenantId);
+    });
+  }
+
+  get(tenantId: string, clientId: string): Promise<Client | undefined> {
+    const key = `${tenantId}\u0000${clientId}`;
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = this.store.clients.get(tenantId, clientId);
+      this.cache.set(key, entry);
+      entry.catch(() => this.cache.delete(key));
+    }
+    return entry;
+  }
+
+  async require(tenantId: string, clientId: string): Promise<Client> {
+    const client = await this.get(tenantId, clientId);
+    if (!client) throw new NotFoundError(`no client with id "${clientId}"`);
+    return client;
+  }
+
+  view(client: Client, settings: TenantSettings): Record<string, unknown> {
+    return clientView(client, effectiveRequirePkce(client, settings));
+  }
+
+  async create(tenantId: string, settings: TenantSettings, input: Record<string, unknown>, actor: Actor, options: CreateOptions = {}): Promise<IssuedClient> {
+    const metadata = await this.validate(tenantId, settings, input);
+    if (await this.store.clients.nameTaken(tenantId, metadata.clientName, metadata.clientVersion)) {
+      throw new ConflictError(`a client named "${metadata.clientName}" with version "${metadata.clientVersion}" already exists (names are compared case-insensitively)`);
+    }
+    const now = nowS();
+    const confidential = metadata.tokenEndpointAuthMethod !== 'none';
+    const clientSecret = confidential ? (options.clientSecret ?? randomToken(256)) : undefined;
+    const registrationAccessToken = randomToken(256);
+    const client: Client = {
+      ...metadata,
+      tenantId,
+      clientId: options.clientId ?? randomId(),
+      scopes: metadata.scopes ?? [],
+      secretHash: clientSecret === undefined ? null : this.secret.hash(clientSecret),
+      secretExpiresAt: 0,
+      notBefore: 0,
+      registrationTokenHash: this.secret.hash(registrationAccessToken),
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.feed.write(async (tx) => {
+      await tx.clients.insert(client);
+      await tx.events.append({ tenantId, kind: 'client.changed', target: client.clientId, payload: {}, createdAt: now });
+      await tx.audit.append(this.audit(tenantId, actor, 'client.created', client.clientId, { client_name: client.clientName, client_version: client.clientVersion }, now));
+    });
+    return { client, clientSecret, registrationAccessToken };
+  }
+
+  /** PATCH (admin API): omitted fields keep their values. */
+  async patch(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<Client> {
+    const current = await this.fresh(tenantId, clientId);
+    for (const field of ['client_name', 'client_version'] as const) {
+      const currentValue = field === 'client_name' ? current.clientName : current.clientVersion;
+      if (input[field] !== undefined && input[field] !== currentValue) throw ValidationError.field(field, `${field} cannot change after the client is created`);
+    }
+    const metadata = await this.validate(tenantId, settings, input, metadataOf(current));
+    return this.save(current, metadata, actor);
+  }
+
+  /** RFC 7592 PUT: the request replaces the metadata; omitted fields take their defaults. */
+  async replace(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<Client> {
+    const current = await this.fresh(tenantId, clientId);
+    if (input.client_id !== undefined && input.client_id !== clientId) throw ValidationError.field('client_id', 'client_id must match the client being updated');
+    const metadata = await this.validate(tenantId, settings, { client_name: current.clientName, client_version: current.clientVersion, ...input });
+    if (metadata.clientName.toLowerCase() !== current.clientName.toLowerCase() || metadata.clientVersion.toLowerCase() !== current.clientVersion.toLowerCase()) {
+      throw ValidationError.field(metadata.clientName !== current.clientName ? 'client_name' : 'client_version', 'client_name and client_version cannot change after the client is created');
+    }
+    return this.save(current, metadata, actor);
+  }
+
+  async delete(tenantId: string, clientId: string, actor: Actor): Promise<void> {
+    await this.fresh(tenantId, clientId);
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await tx.tokens.deleteByClient(tenantId, clientId);
+      await tx.clients.delete(tenantId, clientId);
+      await tx.events.append({ tenantId, kind: 'client.deleted', target: clientId, payload: {}, createdAt: now });
+      await tx.audit.append(this.audit(tenantId, actor, 'client.deleted', clientId, {}, now));
+    });
+  }
+
+  async regenerateSecret(tenantId: string, clientId: string, actor: Actor): Promise<{ client: Client; clientSecret: string }> {
+    const current = await this.fresh(tenantId, clientId);
+    if (!isConfidential(current)) throw new ConflictError('public clients have no secret');
+    const clientSecret = randomToken(256);
+    const now = nowS();
+    const client: Client = { ...current, secretHash: this.secret.hash(clientSecret), updatedAt: now };
+    await this.feed.write(async (tx) => {
+      await tx.clients.update(client);
+      await tx.events.append({ tenantId, kind: 'client.changed', target: clientId, payload: {}, createdAt: now });
+      await tx.audit.append(this.audit(tenantId, actor, 'client.secret_regenerated', clientId, {}, now));
+    });
+    return { client, clientSecret };
+  }
+
+  /** Sets the bootstrap client's secret to the configured one (GATEHOUSE_ADMIN_CLIENT_SECRET changed). */
+  async setSecret(tenantId: string, clientId: string, clientSecret: string, actor: Actor): Promise<void> {
+    const current = await this.fresh(tenantId, clientId);
+    if (current.secretHash && this.secret.verify(clientSecret, current.secretHash).ok) return;
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await tx.clients.update({ ...current, secretHash: this.secret.hash(clientSecret), updatedAt: now });
+      await tx.events.append({ tenantId, kind: 'client.changed', target: clientId, payload: {}, createdAt: now });
+      await tx.audit.append(this.audit(tenantId, actor, 'client.secret_set', clientId, {}, now));
+    });
+  }
+
+  /** Replaces a hash made under an old server-secret version after a successful check. */
+  async rehashSecret(client: Client, clientSecret: string): Promise<void> {
+    await this.feed.write(async (tx) => {
+      const current = await tx.clients.get(client.tenantId, client.clientId);
+      if (!current) return;
+      await tx.clients.update({ ...current, secretHash: this.secret.hash(clientSecret) });
+      await tx.events.append({ tenantId: client.tenantId, kind: 'client.changed', target: client.clientId, payload: {}, createdAt: nowS() });
+    });
+  }
+
+  private async save(current: Client, metadata: ClientMetadata, actor: Actor): Promise<Client> {
+    const now = nowS();
+    const becomesPublic = metadata.tokenEndpointAuthMethod === 'none';
+    const client: Client = {
+      ...current,
+      ...metadata,
+      scopes: metadata.scopes ?? current.scopes,
+      secretHash: becomesPublic ? null : current.secretHash,
+      // Deactivation refuses every token issued so far, and they stay refused after reactivation.
+      notBefore: current.active && !metadata.active ? now : current.notBefore,
+      updatedAt: now,
+    };
+    let clientSecret: string | undefined;
+    if (!becomesPublic && client.secretHash === null) {
+      clientSecret = randomToken(256);
+      client.secretHash = this.secret.hash(clientSecret);
+    }
+    await this.feed.write(async (tx) => {
+      await tx.clients.update(client);
+      await tx.events.append({ tenantId: client.tenantId, kind: 'client.changed', target: client.clientId, payload: { active: client.active, not_before: client.notBefore }, createdAt: now });
+      const action = current.active !== client.active ? (client.active ? 'client.activated' : 'client.deactivated') : 'client.updated';
+      await tx.audit.append(this.audit(client.tenantId, actor, action, client.clientId, {}, now));
+    });
+    return client;
+  }
+
+  /** The stored client, bypassing the cache: management decisions must not act on a stale copy. */
+  private async fresh(tenantId: string, clientId: string): Promise<Client> {
+    const client = await this.store.clients.get(tenantId, clientId);
+    if (!client) throw new NotFoundError(`no client with id "${clientId}"`);
+    return client;
+  }
+
+  private async validate(tenantId: string, settings: TenantSettings, input: Record<string, unknown>, base?: ClientMetadata): Promise<ClientMetadata> {
+    let metadata: ClientMetadata;
+    try {
+      metadata = parseClientMetadata(input, { settings, maxTokenLifetimeS: this.maxTokenLifetimeS, base });
+    } catch (error) {
+      if (error instanceof MetadataError) throw new ValidationError([{ field: error.field, message: error.message }], error.code);
+      throw error;
+    }
+    if (metadata.scopes) {
+      const unknown = await this.scopes.unknown(tenantId, metadata.scopes);
+      if (unknown.length > 0) throw ValidationError.field('scope', `unknown scope(s): ${unknown.join(', ')}; create them first`);
+    }
+    return metadata;
+  }
+
+  private audit(tenantId: string, actor: Actor, action: string, target: string, detail: Record<string, unknown>, now: number) {
+    return { tenantId, actor: actor.id, source: actor.source, action, target, detail, createdAt: now };
+  }
+
+  private forgetTenant(tenantId: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+  }
+}
+
+export function effectiveRequirePkce(client: Pick<Client, 'requirePkce' | 'tokenEndpointAuthMethod'>, settings: TenantSettings): boolean {
+  if (!isConfidential(client)) return true;
+  return client.requirePkce ?? settings.require_pkce;
+}

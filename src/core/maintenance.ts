@@ -1,0 +1,50 @@
+/**
+ * Background upkeep: forget revocations of expired tokens, fix how long superseded signing keys
+ * stay published, and purge expired token rows and old events so tables grow only with live data.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import type { KeyRing } from './key-ring.js';
+import type { RevocationState } from './revocation.js';
+import { nowS } from '../domain/time.js';
+
+export const TOKEN_RETENTION_S = 30 * 86400;
+export const EVENT_RETENTION_S = 7 * 86400;
+
+export class Maintenance {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly parts: { store: Store; keys: KeyRing; revocations: RevocationState; log: Logger },
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async runOnce(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const { store, keys, revocations, log } = this.parts;
+    try {
+      const now = nowS();
+      revocations.sweep(now);
+      for (const tenantId of keys.loadedTenants()) await keys.retireSuperseded(tenantId);
+      let purged = 0;
+      for (let batch = 1; batch > 0 && purged < 100_000; purged += batch) batch = await store.tokens.purgeExpired(now - TOKEN_RETENTION_S, 5000);
+      await store.events.purgeBefore(now - EVENT_RETENTION_S);
+      if (purged) log.info({ purged }, 'purged expired token rows');
+    } catch (error) {
+      log.warn({ err: error }, 'maintenance pass failed; will retry');
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Scopes of a tenant: the built-in ones plus those defined by administrators, cached per tenant
+ * until the change feed reports a change.
+ */
+import { BUILT_IN_SCOPES, GAM_FULL_CONTROL, isValidScopeName, servicePatternError } from '../domain/scope.js';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
+import { nowS } from '../domain/time.js';
+import type { Actor } from '../domain/actor.js';
+import type { Store } from '../store/index.js';
+import type { Scope } from '../store/scopes.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+
+export type { Scope };
+
+export interface ScopeInput {
+  name?: unknown;
+  description?: unknown;
+  services?: unknown;
+  roles?: unknown;
+}
+
+function builtIn(tenantId: string, name: string): Scope {
+  const spec = BUILT_IN_SCOPES[name]!;
+  return { tenantId, name, description: spec.description, services: [], roles: spec.roles, createdAt: 0, updatedAt: 0 };
+}
+
+export function isBuiltInScope(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILT_IN_SCOPES, name) || name === GAM_FULL_CONTROL;
+}
+
+export class ScopeRegistry {
+  private readonly cache = new Map<string, Promise<Map<string, Scope>>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+  ) {
+    feed.on((event) => {
+      if (event.kind === 'scope.changed' || event.kind === 'tenant.deleted') this.cache.delete(event.tenantId);
+    });
+  }
+
+  /** Every scope of the tenant by exact name, built-ins included. */
+  byName(tenantId: string): Promise<Map<string, Scope>> {
+    let entry = this.cache.get(tenantId);
+    if (!entry) {
+      entry = this.store.scopes.all(tenantId).then((rows) => {
+        const map = new Map<string, Scope>();
+        for (const name of Object.keys(BUILT_IN_SCOPES)) map.set(name, builtIn(tenantId, name));
+        for (const row of rows) map.set(row.name, row);
+        return map;
+      });
+      this.cache.set(tenantId, entry);
+      entry.catch(() => this.cache.delete(tenantId));
+    }
+    return entry;
+  }
+
+  /** Names that are not scopes of the tenant (exact, case-sensitive match, RFC 6749 §3.3). */
+  async unknown(tenantId: string, names: string[]): Promise<string[]> {
+    const scopes = await this.byName(tenantId);
+    return names.filter((name) => !scopes.has(name));
+  }
+
+  async create(tenantId: string, input: ScopeInput, actor: Actor): Promise<Scope> {
+    const errors: FieldError[] = [];
+    const name = typeof input.name === 'string' ? input.name : '';
+    if (!isValidScopeName(name)) errors.push({ field: 'name', message: 'name is required: 1–128 printable ASCII characters without spaces, quotes or backslashes' });
+    else if (isBuiltInScope(name) || (await this.store.scopes.getByKey(tenantId, name))) {
+      throw new ConflictError(`a scope named "${name}" already exists (names are unique case-insensitively)`);
+    }
+    const fields = this.validateFields(input, { description: '', services: [], roles: [] }, errors);
+    if (errors.length) throw new ValidationError(errors);
+    const now = nowS();
+    const scope: Scope = { tenantId, name, ...fields, createdAt: now, updatedAt: now };
+    await this.feed.write(async (tx) => {
+      await tx.scopes.insert(scope);
+      await tx.events.append({ tenantId, kind: 'scope.changed', target: name, payload: {}, createdAt: now });
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'scope.created', target: name, detail: { services: scope.services }, createdAt: now });
+    });
+    return scope;
+  }
+
+  async update(tenantId: string, name: string, input: ScopeInput, actor: Actor): Promise<Scope> {
+    const current = await this.store.scopes.get(tenantId, name);
+    if (!current) throw new NotFoundError(isBuiltInScope(name) ? `"${name}" is a built-in scope and cannot be changed` : `no scope named "${name}"`);
+    const errors: FieldError[] = [];
+    if (input.name !== undefined && input.name !== name) errors.push({ field: 'name', message: 'the name of a scope cannot change' });
+    const fields = this.validateFields(input, current, errors);
+    if (errors.length) throw new ValidationError(errors);
+    const now = nowS();
+    const scope: Scope = { ...current, ...fields, updatedAt: now };
+    const removed = current.services.filter((pattern) => !scope.services.includes(pattern));
+    await this.feed.write(async (tx) => {
+      await tx.scopes.update(scope);
+      await tx.events.append({ tenantId, kind: 'scope.changed', target: name, payload: { removed_services: removed }, createdAt: now });
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'scope.updated', target: name, detail: { services: scope.services, roles: scope.roles }, createdAt: now });
+    });
+    return scope;
+  }
+
+  async delete(tenantId: string, name: string, actor: Actor): Promise<void> {
+    if (isBuiltInScope(name)) throw new ConflictError(`"${name}" is a built-in scope and cannot be deleted`);
+    if (!(await this.store.scopes.get(tenantId, name))) throw new NotFoundError(`no scope named "${name}"`);
+    const clients = await this.store.clients.clientsUsingScope(tenantId, name);
+    if (clients.length > 0) throw new ConflictError(`scope "${name}" is associated with client(s) ${clients.join(', ')}; disassociate it first`);
+    const now = nowS();
+    if (await this.store.tokens.liveTokenWithScope(tenantId, name, now)) {
+      throw new ConflictError(`scope "${name}" is carried by a live token; revoke it or wait until it expires`);
+    }
+    await this.feed.write(async (tx) => {
+      await tx.scopes.delete(tenantId, name);
+      await tx.events.append({ tenantId, kind: 'scope.changed', target: name, payload: { deleted: true }, createdAt: now });
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'scope.deleted', target: name, detail: {}, createdAt: now });
+    });
+  }
+
+  private validateFields(input: ScopeInput, base: Pick<Scope, 'description' | 'services' | 'roles'>, errors: FieldError[]): Pick<Scope, 'description' | 'services' | 'roles'> {
+    let description = base.description;
+    if (input.description !== undefined) {
+      if (typeof input.description !== 'string' || input.description.length > 1000) errors.push({ field: 'description', message: 'description must be a string of at most 1000 characters' });
+      else description = input.description;
+    }
+    let services = base.services;
+    if (input.services !== undefined) {
+      if (!Array.isArray(input.services) || input.services.length > 1000) {
+        errors.push({ field: 'services', message: 'services must be an array of at most 1000 URL patterns' });
+      } else {
+        services = [];
+        input.services.forEach((pattern, index) => {
+          const message = typeof pattern === 'string' ? servicePatternError(pattern) : 'must be a string';
+          if (message) errors.push({ field: `services[${index}]`, message });
+          else services.push(pattern as string);
+        });
+        services = [...new Set(services)];
+      }
+    }
+    let roles = base.roles;
+    if (input.roles !== undefined) {
+      if (!Array.isArray(input.roles) || input.roles.some((role) => typeof role !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(role))) {
+        errors.push({ field: 'roles', message: 'roles must be an array of role names (letters, digits, _ . : -)' });
+      } else roles = [...new Set(input.roles as string[])];
+    }
+    return { description, services, roles };
+  }
+}

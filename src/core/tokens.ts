@@ -1,0 +1,94 @@
+/**
+ * Token management: listing, revoking and administrator-issued tokens (seed 003's Token
+ * Management page). Revocations append a `token.revoked` event in the same transaction, which
+ * every node's revocation state applies.
+ */
+import type { Actor } from '../domain/actor.js';
+import { ValidationError } from '../domain/errors.js';
+import type { Client } from '../domain/client.js';
+import { nowS } from '../domain/time.js';
+import type { Store } from '../store/index.js';
+import type { TokenRow } from '../store/schema.js';
+import type { TokenCursor, TokenFilter, TokenStatus } from '../store/tokens.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+import type { AccessTokens, IssuedAccessToken } from '../oauth/access-tokens.js';
+import type { TenantContext } from './tenants.js';
+
+export interface TokenView {
+  id: string;
+  client_id: string;
+  subject: string;
+  scope: string;
+  grant_type: string;
+  issued_at: number;
+  expires_at: number | null;
+  status: TokenStatus;
+  refresh_count_left: number | null;
+}
+
+export function tokenStatus(row: Pick<TokenRow, 'revoked_at' | 'expires_at'>, now: number): TokenStatus {
+  if (row.revoked_at !== null) return 'revoked';
+  return row.expires_at <= now ? 'expired' : 'active';
+}
+
+export class TokenAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+    private readonly accessTokens: AccessTokens,
+  ) {}
+
+  view(row: TokenRow, now = nowS()): TokenView {
+    return {
+      id: row.jti,
+      client_id: row.client_id,
+      subject: row.subject,
+      scope: row.scope,
+      grant_type: row.grant_type,
+      issued_at: Number(row.issued_at),
+      expires_at: row.never_expires ? null : Number(row.expires_at),
+      status: tokenStatus(row, now),
+      // Tokens without a refresh token cannot be refreshed at all.
+      refresh_count_left: 0,
+    };
+  }
+
+  async list(filter: TokenFilter, limit: number, cursor?: TokenCursor): Promise<{ items: TokenView[]; next?: TokenCursor }> {
+    const now = nowS();
+    const rows = await this.store.tokens.list(filter, now, limit + 1, cursor);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => this.view(row, now)),
+      next: rows.length > limit && last ? { issuedAt: Number(last.issued_at), jti: last.jti } : undefined,
+    };
+  }
+
+  async get(tenantId: string, jti: string): Promise<TokenRow | undefined> {
+    const row = await this.store.tokens.get(jti);
+    return row && row.tenant_id === tenantId ? row : undefined;
+  }
+
+  /** Revokes access tokens by jti within a tenant; returns how many were live. */
+  async revoke(tenantId: string, jtis: string[], reason: string, actor: Actor): Promise<number> {
+    const now = nowS();
+    return this.feed.write(async (tx) => {
+      const revoked = await tx.tokens.revoke(tenantId, jtis, now, reason);
+      if (revoked.length === 0) return 0;
+      const rows = await Promise.all(revoked.map((jti) => tx.tokens.get(jti)));
+      const tokens = rows.filter((row): row is TokenRow => row !== undefined).map((row) => [row.jti, Number(row.expires_at)]);
+      await tx.events.append({ tenantId, kind: 'token.revoked', target: revoked[0]!, payload: { tokens }, createdAt: now });
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'token.revoked', target: revoked.join(' '), detail: { reason }, createdAt: now });
+      return revoked.length;
+    });
+  }
+
+  /** Seed 003 "Add New Token": a token for a client, valid for a number of days (default 30). */
+  async issueForClient(tenant: TenantContext, client: Client, scopes: string[], expiresInDays: number, actor: Actor): Promise<IssuedAccessToken> {
+    if (!client.active) throw ValidationError.field('client_id', 'the client is deactivated');
+    const issued = await this.accessTokens.issue({ tenant, client, subject: client.clientId, scopes, grantType: 'admin', lifetimeS: expiresInDays * 86400 });
+    const now = nowS();
+    await this.store.audit.append({ tenantId: tenant.tenant.id, actor: actor.id, source: actor.source, action: 'token.issued', target: issued.jti, detail: { client_id: client.clientId, expires_in_days: expiresInDays }, createdAt: now });
+    return issued;
+  }
+}

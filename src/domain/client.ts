@@ -1,0 +1,289 @@
+/**
+ * Clients and their metadata (RFC 7591 §2 plus Gatehouse's own fields, INTERFACE.md).
+ * Validation here is pure: it checks shapes and rules; whether scopes exist is checked by the caller.
+ */
+import type { TenantSettings } from './tenant.js';
+
+export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const AUTH_METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'client_credentials', 'password', 'refresh_token'] as const;
+export const RESPONSE_TYPES = ['code', 'token'] as const;
+
+export interface ApiKeySettings {
+  enabled: boolean;
+  timeoutHours: number;
+  allowedAuthType: string | null;
+  scopeCustomization: boolean;
+}
+
+export interface Client {
+  tenantId: string;
+  clientId: string;
+  clientName: string;
+  clientVersion: string;
+  description: string | null;
+  tokenEndpointAuthMethod: AuthMethod;
+  secretHash: string | null;
+  secretExpiresAt: number;
+  redirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  scopes: string[];
+  /** Seconds; null = never expires (exp at the configured ceiling). */
+  accessTokenLifetime: number | null;
+  /** Refreshes per grant; null = unlimited; 0 = no refresh token. */
+  refreshTokenLimit: number | null;
+  /** null = the tenant's setting. */
+  requirePkce: boolean | null;
+  active: boolean;
+  notBefore: number;
+  apiKey: ApiKeySettings;
+  registrationTokenHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function isConfidential(client: Pick<Client, 'tokenEndpointAuthMethod'>): boolean {
+  return client.tokenEndpointAuthMethod !== 'none';
+}
+
+/** The editable metadata, as validated from a request. */
+export interface ClientMetadata {
+  clientName: string;
+  clientVersion: string;
+  description: string | null;
+  tokenEndpointAuthMethod: AuthMethod;
+  redirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  scopes: string[] | undefined;
+  accessTokenLifetime: number | null;
+  refreshTokenLimit: number | null;
+  requirePkce: boolean | null;
+  active: boolean;
+  apiKey: ApiKeySettings;
+}
+
+export class MetadataError extends Error {
+  constructor(
+    readonly code: 'invalid_client_metadata' | 'invalid_redirect_uri',
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+export function redirectUriError(uri: string, settings: Pick<TenantSettings, 'allow_insecure_redirect_uris'>): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `"${uri}" is not an absolute URI`;
+  }
+  if (uri.includes('#')) return `"${uri}" must not contain a fragment (RFC 6749 §3.1.2)`;
+  if (['javascript:', 'data:', 'file:', 'vbscript:', 'blob:'].includes(url.protocol)) return `the ${url.protocol} scheme is not allowed`;
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !settings.allow_insecure_redirect_uris) {
+    return `"${uri}" uses http on a non-loopback host; use https (or enable allow_insecure_redirect_uris for the tenant)`;
+  }
+  if ((url.protocol === 'http:' || url.protocol === 'https:') && (url.username || url.password)) return `"${uri}" must not contain credentials`;
+  return undefined;
+}
+
+type Input = Record<string, unknown>;
+
+function has(input: Input, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(input, key);
+}
+
+function stringField(input: Input, key: string, max = 200): string | undefined {
+  const value = input[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new MetadataError('invalid_client_metadata', key, `${key} must be a string`);
+  if (value.length > max) throw new MetadataError('invalid_client_metadata', key, `${key} must be at most ${max} characters`);
+  return value;
+}
+
+function stringList(input: Input, key: string): string[] | undefined {
+  const value = input[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new MetadataError(key === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', key, `${key} must be an array of strings`);
+  }
+  if (value.length > 100) throw new MetadataError('invalid_client_metadata', key, `${key} has more than 100 entries`);
+  return [...new Set(value as string[])];
+}
+
+function nullableCount(input: Input, key: string, min: number, max: number, fallback: number | null): number | null {
+  if (!has(input, key)) return fallback;
+  const value = input[key];
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new MetadataError('invalid_client_metadata', key, `${key} must be null or a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function bool(input: Input, key: string, fallback: boolean): boolean {
+  if (!has(input, key)) return fallback;
+  const value = input[key];
+  if (typeof value !== 'boolean') throw new MetadataError('invalid_client_metadata', key, `${key} must be true or false`);
+  return value;
+}
+
+export interface MetadataContext {
+  settings: TenantSettings;
+  maxTokenLifetimeS: number;
+  /** The current client for PATCH: omitted fields keep their value. Absent for POST and RFC 7592 PUT, where omitted fields take their defaults. */
+  base?: ClientMetadata;
+}
+
+/**
+ * Validates registration metadata into a ClientMetadata. With `base` (PATCH) omitted fields keep
+ * their values; without it (POST, RFC 7592 PUT) they take the defaults of INTERFACE.md.
+ */
+export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientMetadata {
+  const base = ctx.base;
+  const clientName = stringField(input, 'client_name') ?? base?.clientName;
+  if (!clientName || !clientName.trim()) throw new MetadataError('invalid_client_metadata', 'client_name', 'client_name is required');
+  const clientVersion = stringField(input, 'client_version', 50) ?? base?.clientVersion ?? '1';
+  if (!clientVersion.trim()) throw new MetadataError('invalid_client_metadata', 'client_version', 'client_version must not be empty');
+
+  const method = (stringField(input, 'token_endpoint_auth_method') ?? base?.tokenEndpointAuthMethod ?? 'client_secret_basic') as AuthMethod;
+  if (!AUTH_METHODS.includes(method)) {
+    throw new MetadataError('invalid_client_metadata', 'token_endpoint_auth_method', `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+  }
+  const confidential = method !== 'none';
+
+  const grantTypes = stringList(input, 'grant_types') ?? base?.grantTypes ?? ['authorization_code'];
+  for (const grant of grantTypes) {
+    if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
+      throw new MetadataError('invalid_client_metadata', 'grant_types', `unsupported grant type "${grant}"; supported: ${GRANT_TYPES.join(', ')}`);
+    }
+    if (!ctx.settings.allowed_grants.includes(grant)) {
+      throw new MetadataError('invalid_client_metadata', 'grant_types', `grant type "${grant}" is disabled in this tenant (settings.allowed_grants)`);
+    }
+  }
+  if (!confidential && (grantTypes.includes('client_credentials') || grantTypes.includes('password'))) {
+    throw new MetadataError('invalid_client_metadata', 'grant_types', 'public clients (token_endpoint_auth_method "none") cannot use client_credentials or password');
+  }
+
+  const defaultResponseTypes = [
+    ...(grantTypes.includes('authorization_code') ? ['code'] : []),
+    ...(grantTypes.includes('implicit') ? ['token'] : []),
+  ];
+  const responseTypes = stringList(input, 'response_types') ?? (has(input, 'grant_types') ? undefined : base?.responseTypes) ?? defaultResponseTypes;
+  for (const type of responseTypes) {
+    if (!(RESPONSE_TYPES as readonly string[]).includes(type)) {
+      throw new MetadataError('invalid_client_metadata', 'response_types', `unsupported response type "${type}"; supported: code, token`);
+    }
+  }
+  // RFC 7591 §2.1: grant_types and response_types must agree.
+  if (responseTypes.includes('code') !== grantTypes.includes('authorization_code')) {
+    throw new MetadataError('invalid_client_metadata', 'response_types', 'response type "code" goes together with grant type "authorization_code"');
+  }
+  if (responseTypes.includes('token') !== grantTypes.includes('implicit')) {
+    throw new MetadataError('invalid_client_metadata', 'response_types', 'response type "token" goes together with grant type "implicit"');
+  }
+
+  const redirectUris = stringList(input, 'redirect_uris') ?? base?.redirectUris ?? [];
+  for (const uri of redirectUris) {
+    const error = redirectUriError(uri, ctx.settings);
+    if (error) throw new MetadataError('invalid_redirect_uri', 'redirect_uris', error);
+  }
+  if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
+    throw new MetadataError('invalid_redirect_uri', 'redirect_uris', 'at least one redirect URI is required for authorization_code and implicit');
+  }
+
+  let scopes: string[] | undefined = base?.scopes;
+  if (has(input, 'scope')) {
+    const raw = input.scope;
+    if (typeof raw !== 'string') throw new MetadataError('invalid_client_metadata', 'scope', 'scope must be a space-separated string');
+    scopes = raw.trim() === '' ? [] : [...new Set(raw.trim().split(/ +/))];
+  }
+
+  const requirePkceInput = has(input, 'require_pkce') ? input.require_pkce : base ? base.requirePkce : null;
+  if (requirePkceInput !== null && typeof requirePkceInput !== 'boolean') {
+    throw new MetadataError('invalid_client_metadata', 'require_pkce', 'require_pkce must be true, false or null');
+  }
+  if (requirePkceInput === false && !confidential) {
+    throw new MetadataError('invalid_client_metadata', 'require_pkce', 'public clients always use PKCE (RFC 9700 §2.1.1)');
+  }
+
+  const apiKeyAuthType = has(input, 'api_key_allowed_auth_type') ? input.api_key_allowed_auth_type : (base?.apiKey.allowedAuthType ?? null);
+  if (apiKeyAuthType !== null && typeof apiKeyAuthType !== 'string') {
+    throw new MetadataError('invalid_client_metadata', 'api_key_allowed_auth_type', 'api_key_allowed_auth_type must be a string or null');
+  }
+
+  return {
+    clientName: clientName.trim(),
+    clientVersion: clientVersion.trim(),
+    description: has(input, 'description') ? (input.description === null ? null : (stringField(input, 'description', 2000) ?? null)) : (base?.description ?? null),
+    tokenEndpointAuthMethod: method,
+    redirectUris,
+    grantTypes,
+    responseTypes,
+    scopes,
+    accessTokenLifetime: nullableCount(input, 'access_token_lifetime', 1, ctx.maxTokenLifetimeS, base ? base.accessTokenLifetime : 3600),
+    refreshTokenLimit: nullableCount(input, 'refresh_token_limit', 0, 1_000_000_000, base ? base.refreshTokenLimit : 0),
+    requirePkce: requirePkceInput,
+    active: bool(input, 'active', base?.active ?? true),
+    apiKey: {
+      enabled: bool(input, 'api_key_enabled', base?.apiKey.enabled ?? false),
+      timeoutHours: nullableCount(input, 'api_key_timeout_hours', 0, 1_000_000, base?.apiKey.timeoutHours ?? 0) ?? 0,
+      allowedAuthType: apiKeyAuthType,
+      scopeCustomization: bool(input, 'api_key_scope_customization', base?.apiKey.scopeCustomization ?? false),
+    },
+  };
+}
+
+/** The metadata of an existing client, as the base for a PATCH. */
+export function metadataOf(client: Client): ClientMetadata {
+  return {
+    clientName: client.clientName,
+    clientVersion: client.clientVersion,
+    description: client.description,
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    redirectUris: client.redirectUris,
+    grantTypes: client.grantTypes,
+    responseTypes: client.responseTypes,
+    scopes: client.scopes,
+    accessTokenLifetime: client.accessTokenLifetime,
+    refreshTokenLimit: client.refreshTokenLimit,
+    requirePkce: client.requirePkce,
+    active: client.active,
+    apiKey: client.apiKey,
+  };
+}
+
+/** The public representation (registration response, admin API), never with a secret or hash. */
+export function clientView(client: Client, effectiveRequirePkce: boolean): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    client_name: client.clientName,
+    client_version: client.clientVersion,
+    description: client.description,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    client_type: isConfidential(client) ? 'confidential' : 'public',
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+    scope: client.scopes.join(' '),
+    access_token_lifetime: client.accessTokenLifetime,
+    refresh_token_limit: client.refreshTokenLimit,
+    require_pkce: effectiveRequirePkce,
+    active: client.active,
+    api_key_enabled: client.apiKey.enabled,
+    api_key_timeout_hours: client.apiKey.timeoutHours,
+    api_key_allowed_auth_type: client.apiKey.allowedAuthType,
+    api_key_scope_customization: client.apiKey.scopeCustomization,
+    client_id_issued_at: client.createdAt,
+    ...(isConfidential(client) ? { client_secret_expires_at: client.secretExpiresAt } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+/** A tenant ("repository" in GAM): its own issuer, keys, clients, users, scopes and settings. */
+
+export const DEFAULT_TENANT_ID = 'default';
+export const TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export interface LockoutSettings {
+  max_failures: number;
+  wait_increment_s: number;
+  max_wait_s: number;
+  reset_after_s: number;
+}
+
+export interface CompatSettings {
+  oauth_scheme: boolean;
+  json_token_body: boolean;
+  query_refresh: boolean;
+  gam: boolean;
+}
+
+export interface TenantSettings {
+  require_pkce: boolean;
+  allowed_grants: string[];
+  allow_insecure_redirect_uris: boolean;
+  lockout: LockoutSettings;
+  compat: CompatSettings;
+}
+
+export const ALL_GRANTS = ['authorization_code', 'implicit', 'client_credentials', 'password', 'refresh_token'] as const;
+
+export function defaultSettings(): TenantSettings {
+  return {
+    require_pkce: true,
+    allowed_grants: [...ALL_GRANTS],
+    allow_insecure_redirect_uris: false,
+    lockout: { max_failures: 30, wait_increment_s: 60, max_wait_s: 900, reset_after_s: 43200 },
+    compat: { oauth_scheme: false, json_token_body: false, query_refresh: false, gam: false },
+  };
+}
+
+/** Stored settings merged over the defaults, so settings added later apply to existing tenants. */
+export function settingsFromJson(json: string): TenantSettings {
+  const stored = JSON.parse(json) as Partial<TenantSettings>;
+  const defaults = defaultSettings();
+  return {
+    ...defaults,
+    ...stored,
+    lockout: { ...defaults.lockout, ...stored.lockout },
+    compat: { ...defaults.compat, ...stored.compat },
+  };
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  settings: TenantSettings;
+  createdAt: number;
+}

@@ -1,0 +1,136 @@
+/**
+ * The running server's parts, wired once: the store, the change feed and what hangs off it, the
+ * key ring, registries and token services. HTTP layers (oauth, admin, gateway) receive this.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { ConfigError } from './config.js';
+import { openDb } from './store/db.js';
+import { migrateToLatest } from './store/migrate.js';
+import { createStore, type Store } from './store/index.js';
+import { ServerSecret } from './crypto/server-secret.js';
+import { randomToken } from './crypto/random.js';
+import { ChangeFeed } from './events/change-feed.js';
+import { TenantRegistry } from './core/tenants.js';
+import { KeyRing } from './core/key-ring.js';
+import { ScopeRegistry } from './core/scopes.js';
+import { ClientRegistry } from './core/clients.js';
+import { TokenWriter } from './core/token-writer.js';
+import { RevocationState } from './core/revocation.js';
+import { TokenAdmin } from './core/tokens.js';
+import { AccessTokens } from './oauth/access-tokens.js';
+import { ClientAuthenticator } from './oauth/client-auth.js';
+import { bootstrap } from './bootstrap.js';
+import { Maintenance } from './core/maintenance.js';
+
+export interface Gatehouse {
+  config: Config;
+  log: Logger;
+  store: Store;
+  secret: ServerSecret;
+  feed: ChangeFeed;
+  tenants: TenantRegistry;
+  keys: KeyRing;
+  scopes: ScopeRegistry;
+  clients: ClientRegistry;
+  writer: TokenWriter;
+  revocations: RevocationState;
+  accessTokens: AccessTokens;
+  tokenAdmin: TokenAdmin;
+  clientAuth: ClientAuthenticator;
+  /** Flushes pending writes and closes the store. */
+  close(): Promise<void>;
+}
+
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.client_secret',
+  '*.password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.code',
+  '*.api_key',
+  '*.secret',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } });
+}
+
+/** GATEHOUSE_SECRET_KEY, or on a single SQLite node one generated into the data directory. */
+function serverSecret(config: Config, log: Logger): ServerSecret {
+  if (config.secretKey) return new ServerSecret(config.secretKey);
+  if (!config.databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError('GATEHOUSE_SECRET_KEY', 'is required with PostgreSQL: every node must share the same value');
+  }
+  const file = path.join(config.dataDir, 'secret.key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, `v1:${randomToken(256)}\n`, { mode: 0o600, flag: 'wx' });
+    log.info({ file }, 'generated GATEHOUSE_SECRET_KEY into the data directory (owner-only); back it up with the database');
+  }
+  return new ServerSecret(fs.readFileSync(file, 'utf8').trim());
+}
+
+export async function createGatehouse(config: Config, log: Logger = createLogger(config)): Promise<Gatehouse> {
+  const secret = serverSecret(config, log);
+  const db = openDb(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const store = createStore(db);
+  const feed = new ChangeFeed(store);
+  const tenants = new TenantRegistry(store, config.issuer, feed);
+  const keys = new KeyRing(store, secret, feed, config.keyActivationDelayS);
+  const scopes = new ScopeRegistry(store, feed);
+  const clients = new ClientRegistry(store, feed, secret, scopes, config.maxTokenLifetimeS);
+  const writer = new TokenWriter(store, config.writeBatchMaxSize, config.writeBatchMaxDelayMs);
+  const revocations = new RevocationState();
+  feed.on((event) => revocations.apply(event));
+  const accessTokens = new AccessTokens(keys, writer, revocations, clients, tenants, config.maxTokenLifetimeS);
+  const tokenAdmin = new TokenAdmin(store, feed, accessTokens);
+  const clientAuth = new ClientAuthenticator(clients, secret);
+
+  await feed.start();
+  await revocations.load(store);
+  const maintenance = new Maintenance({ store, keys, revocations, log });
+
+  const gatehouse: Gatehouse = {
+    config,
+    log,
+    store,
+    secret,
+    feed,
+    tenants,
+    keys,
+    scopes,
+    clients,
+    writer,
+    revocations,
+    accessTokens,
+    tokenAdmin,
+    clientAuth,
+    async close() {
+      maintenance.stop();
+      await writer.close();
+      await feed.stop();
+      await store.close();
+    },
+  };
+  try {
+    await bootstrap(gatehouse);
+  } catch (error) {
+    await gatehouse.close();
+    throw error;
+  }
+  maintenance.start();
+  return gatehouse;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys rotate [--tenant ID]`.
+ */
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { createGatehouse, createLogger } from './gatehouse.js';
+import { buildApp } from './app.js';
+import { openDb } from './store/db.js';
+import { migrateToLatest } from './store/migrate.js';
+import { DEFAULT_TENANT_ID } from './domain/tenant.js';
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  if (index >= 0) return args[index + 1];
+  const inline = args.find((arg) => arg.startsWith(`${name}=`));
+  return inline?.slice(name.length + 1);
+}
+
+async function serve(config: Config): Promise<void> {
+  const log = createLogger(config);
+  const gh = await createGatehouse(config, log);
+  let draining = false;
+  const app = await buildApp(gh, { isDraining: () => draining });
+  await app.listen({ host: config.host, port: config.port });
+  log.info({ issuer: config.issuer, port: config.port, role: config.role }, 'Gatehouse is serving');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    draining = true;
+    log.info({ signal }, 'draining: no new connections, finishing requests in flight');
+    const forced = setTimeout(() => {
+      log.error('in-flight requests did not finish within 25 s; exiting');
+      process.exit(1);
+    }, 25_000);
+    forced.unref();
+    try {
+      await app.close();
+      await gh.close();
+      log.info('stopped cleanly');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function migrate(config: Config): Promise<void> {
+  const db = openDb(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+  } finally {
+    await db.close();
+  }
+}
+
+async function rotateKeys(config: Config, tenantId: string): Promise<void> {
+  const gh = await createGatehouse({ ...config, demo: false }, createLogger({ logLevel: 'warn' }));
+  try {
+    const { kid, activatesAt } = await gh.keys.rotate(tenantId);
+    console.log(`new signing key ${kid} for tenant ${tenantId}: published now, signing from ${new Date(activatesAt * 1000).toISOString()}`);
+  } finally {
+    await gh.close();
+  }
+}
+
+const USAGE = `usage:
+  gatehouse serve [--role all|auth|gateway]   start the server (what npm start runs)
+  gatehouse migrate                           apply database migrations and exit
+  gatehouse keys rotate [--tenant ID]         add a signing key; nodes switch to it after GATEHOUSE_KEY_ACTIVATION_DELAY`;
+
+async function main(args: string[]): Promise<void> {
+  const [command, sub] = args;
+  const config = loadConfig(process.env, { role: option(args, '--role') });
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return migrate(config);
+    case 'keys':
+      if (sub === 'rotate') return rotateKeys(config, option(args, '--tenant') ?? DEFAULT_TENANT_ID);
+      break;
+  }
+  console.error(USAGE);
+  process.exit(2);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`gatehouse: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`gatehouse: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+/**
+ * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
+ * client_secret_basic, client_secret_post, and none for public clients. Secrets are compared as
+ * keyed hashes in constant time; an unknown client costs the same as a wrong secret.
+ */
+import type { Client } from '../domain/client.js';
+import { isConfidential } from '../domain/client.js';
+import type { ClientRegistry } from '../core/clients.js';
+import type { ServerSecret } from '../crypto/server-secret.js';
+import { nowS } from '../domain/time.js';
+import { invalidClient, invalidRequest } from './errors.js';
+import type { Params } from './params.js';
+
+export interface PresentedCredentials {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+function decodeBasicPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw invalidClient('malformed HTTP Basic credentials', true);
+  }
+}
+
+export function presentedCredentials(authorization: string | undefined, body: Params): PresentedCredentials {
+  const basic = authorization !== undefined && /^basic /i.test(authorization);
+  if (basic) {
+    if (body.client_secret !== undefined) throw invalidRequest('use one client authentication method: HTTP Basic or client_secret in the body, not both');
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const sep = decoded.indexOf(':');
+    if (sep < 0) throw invalidClient('malformed HTTP Basic credentials', true);
+    const clientId = decodeBasicPart(decoded.slice(0, sep));
+    if (body.client_id !== undefined && body.client_id !== clientId) throw invalidRequest('client_id in the body differs from the HTTP Basic user');
+    return { clientId, clientSecret: decodeBasicPart(decoded.slice(sep + 1)), method: 'client_secret_basic' };
+  }
+  if (body.client_secret !== undefined) return { clientId: body.client_id, clientSecret: body.client_secret, method: 'client_secret_post' };
+  return { clientId: body.client_id, clientSecret: undefined, method: 'none' };
+}
+
+export class ClientAuthenticator {
+  private readonly decoyHash: string;
+
+  constructor(
+    private readonly clients: ClientRegistry,
+    private readonly secret: ServerSecret,
+  ) {
+    this.decoyHash = secret.hash('decoy');
+  }
+
+  /**
+   * The authenticated client. Confidential clients may use Basic or post (both carry the same
+   * secret; the seeds use each); public clients authenticate with none.
+   */
+  async authenticate(tenantId: string, presented: PresentedCredentials): Promise<Client> {
+    const triedBasic = presented.method === 'client_secret_basic';
+    if (!presented.clientId) throw invalidClient('client authentication is required (HTTP Basic, or client_id and client_secret in the body)', triedBasic);
+    const client = await this.clients.get(tenantId, presented.clientId);
+    if (presented.method === 'none') {
+      if (!client || isConfidential(client)) throw invalidClient('client authentication failed', false);
+      return this.usable(client, triedBasic);
+    }
+    const check = this.secret.verify(presented.clientSecret ?? '', client?.secretHash ?? this.decoyHash);
+    if (!client || !client.secretHash || !check.ok) throw invalidClient('client authentication failed', triedBasic);
+    if (client.secretExpiresAt !== 0 && client.secretExpiresAt <= nowS()) throw invalidClient('the client secret has expired', triedBasic);
+    if (check.stale) void this.clients.rehashSecret(client, presented.clientSecret!).catch(() => {});
+    return this.usable(client, triedBasic);
+  }
+
+  private usable(client: Client, triedBasic: boolean): Client {
+    if (!client.active) throw invalidClient('the client is deactivated', triedBasic);
+    return client;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Authorization server metadata: RFC 8414 at /.well-known/oauth-authorization-server{issuer-path}
+ * and OpenID discovery at {issuer}/.well-known/openid-configuration. It advertises exactly what
+ * is enabled: grants the tenant allows and Gatehouse implements, and the endpoints that exist.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { resolveTenant } from '../../tenancy/resolve-tenant.js';
+import { oauthErrorHandler } from '../render-error.js';
+import type { Gatehouse } from '../../gatehouse.js';
+import type { TenantContext } from '../../core/tenants.js';
+import { grants } from '../grants/index.js';
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Promise<Record<string, unknown>> {
+  const { issuer } = tenant;
+  const scopes = await gh.scopes.byName(tenant.tenant.id);
+  return {
+    issuer,
+    token_endpoint: `${issuer}/oauth/token`,
+    jwks_uri: `${issuer}/oauth/jwks`,
+    registration_endpoint: `${issuer}/oauth/register`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    scopes_supported: [...scopes.keys()],
+    response_types_supported: [],
+    grant_types_supported: [...grants.keys()].filter((grant) => tenant.tenant.settings.allowed_grants.includes(grant)),
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
+    introspection_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
+    service_documentation: `${gh.config.issuer}/admin/api/v1/openapi.json`,
+  };
+}
+
+export function discoveryEndpoints(app: FastifyInstance, gh: Gatehouse): void {
+  app.get('/.well-known/openid-configuration', async (request) => serverMetadata(gh, request.tenant));
+}
+
+/**
+ * RFC 8414 §3: the well-known segment goes before the issuer's path, so the tenants' metadata
+ * lives at the root (/.well-known/oauth-authorization-server/t/{id}), not under /t/{id}.
+ */
+export async function rfc8414Plugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
+  resolveTenant(app, gh.tenants);
+  app.setErrorHandler(oauthErrorHandler(gh.log));
+  const handler = async (request: FastifyRequest) => serverMetadata(gh, request.tenant);
+  app.get('/.well-known/oauth-authorization-server', handler);
+  app.get('/.well-known/oauth-authorization-server/t/:tenant', handler);
+}

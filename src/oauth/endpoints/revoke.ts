@@ -1,0 +1,30 @@
+/**
+ * RFC 7009 revocation. The caller authenticates; a token of another client (or unknown, or
+ * already invalid) answers 200 and changes nothing (§2.2), so the endpoint reveals nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import { invalidRequest } from '../errors.js';
+import { refuseCredentialsInQuery, singleValued } from '../params.js';
+import { presentedCredentials } from '../client-auth.js';
+import { TokenRejected } from '../access-tokens.js';
+
+export function revocationEndpoint(app: FastifyInstance, gh: Gatehouse): void {
+  app.post('/oauth/revoke', async (request, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    refuseCredentialsInQuery(singleValued(request.query, 'query string'));
+    const params = singleValued(request.body ?? {}, 'request body');
+    const tenant = request.tenant;
+    const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
+    if (!params.token) throw invalidRequest('token is required');
+    try {
+      const { claims } = await gh.accessTokens.verify(params.token, tenant);
+      if (claims.client_id === caller.clientId) {
+        await gh.tokenAdmin.revoke(tenant.tenant.id, [claims.jti], 'revoked by its client', { id: caller.clientId, source: request.ip });
+      }
+    } catch (error) {
+      if (!(error instanceof TokenRejected)) throw error;
+    }
+    return reply.code(200).send();
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * The token endpoint (RFC 6749 §3.2), as an ordered list of steps: no-store → parameters →
+ * client authentication → grant checks → dispatch. Also mounted at GAM's aliases
+ * /oauth/access_token and /oauth/gam/v2.0/access_token (INTERFACE.md).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
+import { refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
+import { presentedCredentials } from '../client-auth.js';
+import { grants } from '../grants/index.js';
+import type { TenantContext } from '../../core/tenants.js';
+
+export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', '/oauth/gam/v2.0/access_token'];
+
+function isJson(request: FastifyRequest): boolean {
+  return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
+}
+
+/** Step 2: the request's parameters, from the form body (JSON only with compat.json_token_body). */
+function tokenParams(request: FastifyRequest, tenant: TenantContext): Params {
+  const query = singleValued(request.query, 'query string');
+  const { compat } = tenant.tenant.settings;
+  if (isJson(request) && !compat.json_token_body) {
+    throw invalidRequest('token requests must use application/x-www-form-urlencoded (JSON bodies need compat.json_token_body)');
+  }
+  const body = singleValued(request.body ?? {}, 'request body');
+  // webMethods.io (seed 003) refreshes with query parameters and no body: only that exact shape,
+  // only with compat.query_refresh, and only with Basic client authentication.
+  const queryRefresh =
+    compat.query_refresh &&
+    query.grant_type === 'refresh_token' &&
+    Object.keys(body).length === 0 &&
+    /^basic /i.test(request.headers.authorization ?? '');
+  if (queryRefresh) return query;
+  refuseCredentialsInQuery(query);
+  for (const name of Object.keys(query)) {
+    if (name in body) throw invalidRequest(`parameter "${name}" is included more than once (query and body)`);
+  }
+  return body;
+}
+
+export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    const tenant = request.tenant;
+    const params = tokenParams(request, tenant);
+    const client = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
+
+    const grantType = params.grant_type;
+    if (!grantType) throw invalidRequest('grant_type is required');
+    const grant = grants.get(grantType);
+    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    if (!tenant.tenant.settings.allowed_grants.includes(grantType)) throw unauthorizedClient(`grant_type "${grantType}" is disabled in this tenant`);
+    if (!client.grantTypes.includes(grantType)) throw unauthorizedClient(`this client is not allowed to use grant_type "${grantType}"`);
+
+    const response = await grant.handle({ tenant, client, params, services: gh });
+    return reply.send(response);
+  };
+  const refuseGet = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('allow', 'POST');
+    throw new OAuthError('invalid_request', 'the token endpoint accepts POST only', { status: 405 });
+  };
+  for (const path of TOKEN_PATHS) {
+    app.post(path, handler);
+    app.get(path, refuseGet);
+  }
+}

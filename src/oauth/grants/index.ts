@@ -1,0 +1,8 @@
+/**
+ * The grant registry. The token endpoint picks a grant by grant_type from here, after the
+ * tenant's allowed_grants and the client's grant_types have both allowed it.
+ */
+import { clientCredentialsGrant } from './client-credentials.js';
+import type { Grant } from './types.js';
+
+export const grants: ReadonlyMap<string, Grant> = new Map([clientCredentialsGrant].map((grant) => [grant.type, grant]));

@@ -1,0 +1,36 @@
+/** The signature every grant shares (DESIGN.md §3): adding a grant is adding a file. */
+import type { Client } from '../../domain/client.js';
+import type { TenantContext } from '../../core/tenants.js';
+import type { AccessTokens } from '../access-tokens.js';
+import type { ScopeRegistry } from '../../core/scopes.js';
+import type { Params } from '../params.js';
+
+/** What grants may use: narrow on purpose, so a grant cannot reach around the layers. */
+export interface GrantServices {
+  accessTokens: AccessTokens;
+  scopes: ScopeRegistry;
+}
+
+export interface TokenRequestContext {
+  tenant: TenantContext;
+  client: Client;
+  params: Params;
+  services: GrantServices;
+}
+
+/** RFC 6749 §5.1, plus what OpenID Connect and the seeds add. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+  [extension: string]: unknown;
+}
+
+export interface Grant {
+  /** The grant_type value this handler answers. */
+  type: string;
+  handle(ctx: TokenRequestContext): Promise<TokenResponse>;
+}

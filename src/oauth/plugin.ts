@@ -1,0 +1,22 @@
+/** The OAuth endpoints of one tenant mount point, with their own error shape (RFC 6749 §5.2). */
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../gatehouse.js';
+import { resolveTenant } from '../tenancy/resolve-tenant.js';
+import { oauthErrorHandler } from './render-error.js';
+import { tokenEndpoint } from './endpoints/token.js';
+import { introspectionEndpoint } from './endpoints/introspect.js';
+import { revocationEndpoint } from './endpoints/revoke.js';
+import { jwksEndpoint } from './endpoints/jwks.js';
+import { discoveryEndpoints } from './endpoints/discovery.js';
+import { registrationEndpoints } from './endpoints/register.js';
+
+export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
+  resolveTenant(app, gh.tenants);
+  app.setErrorHandler(oauthErrorHandler(gh.log));
+  tokenEndpoint(app, gh);
+  introspectionEndpoint(app, gh);
+  revocationEndpoint(app, gh);
+  jwksEndpoint(app, gh);
+  discoveryEndpoints(app, gh);
+  registrationEndpoints(app, gh);
+}

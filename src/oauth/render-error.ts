@@ -1,0 +1,32 @@
+/**
+ * The one place OAuth errors become HTTP responses (RFC 6749 §5.2 JSON, no-store). Anything that
+ * is not an OAuthError is mapped here too: framework parse errors to invalid_request, an
+ * unreachable store to 503, and a bug to a bare server_error (logged, never a stack trace out).
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { OAuthError, temporarilyUnavailable } from './errors.js';
+import { isStoreUnavailable } from '../store/errors.js';
+import { UnknownTenantError } from '../tenancy/resolve-tenant.js';
+
+export function toOAuthError(error: unknown, log: Logger): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof UnknownTenantError) return new OAuthError('invalid_request', error.message, { status: 404 });
+  if (isStoreUnavailable(error)) {
+    log.warn({ err: error }, 'store unavailable');
+    return temporarilyUnavailable();
+  }
+  const fastifyError = error as FastifyError;
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new OAuthError('invalid_request', fastifyError.validation ? `malformed request: ${fastifyError.message}` : fastifyError.message, { status: fastifyError.statusCode });
+  }
+  log.error({ err: error }, 'unexpected error');
+  return new OAuthError('server_error', 'the server could not complete the request');
+}
+
+export function oauthErrorHandler(log: Logger) {
+  return (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+    const oauthError = toOAuthError(error, log);
+    reply.code(oauthError.status).headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauthError.headers }).send(oauthError.toJSON());
+  };
+}

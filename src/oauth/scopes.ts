@@ -1,0 +1,16 @@
+/** Resolving the `scope` parameter of a token request against what a client may have. */
+import { parseScopeParam } from '../domain/scope.js';
+import { invalidRequest, invalidScope } from './errors.js';
+
+/**
+ * INTERFACE.md: an omitted scope means every scope associated with the client; a requested scope
+ * must be a subset of them (matched case-sensitively, RFC 6749 §3.3).
+ */
+export function grantedScopes(requested: string | undefined, allowed: string[]): string[] {
+  if (requested === undefined) return [...allowed];
+  const names = parseScopeParam(requested);
+  if (!names) throw invalidRequest('scope must be space-separated scope names (RFC 6749 §3.3)');
+  const refused = names.filter((name) => !allowed.includes(name));
+  if (refused.length > 0) throw invalidScope(`scope(s) not allowed for this client: ${refused.join(' ')}`);
+  return names;
+}

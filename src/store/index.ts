@@ -1,0 +1,56 @@
+/**
+ * The Store: narrow repositories over one database, and transactions that span them.
+ * Every repository works the same on SQLite and PostgreSQL (test/store runs on both).
+ */
+import type { Db, Dialect } from './db.js';
+import type { Executor } from './executor.js';
+import { AuditStore } from './audit.js';
+import { ClientStore } from './clients.js';
+import { EventStore } from './events.js';
+import { KeyStore } from './keys.js';
+import { ScopeStore } from './scopes.js';
+import { TenantStore } from './tenants.js';
+import { TokenStore } from './tokens.js';
+
+export interface Repositories {
+  tenants: TenantStore;
+  keys: KeyStore;
+  clients: ClientStore;
+  scopes: ScopeStore;
+  tokens: TokenStore;
+  events: EventStore;
+  audit: AuditStore;
+}
+
+function repositories(db: Executor, dialect: Dialect): Repositories {
+  return {
+    tenants: new TenantStore(db),
+    keys: new KeyStore(db),
+    clients: new ClientStore(db),
+    scopes: new ScopeStore(db),
+    tokens: new TokenStore(db),
+    events: new EventStore(db, dialect),
+    audit: new AuditStore(db),
+  };
+}
+
+export interface Store extends Repositories {
+  dialect: Dialect;
+  /** Runs `fn` in one transaction: all of its writes commit together or not at all. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** A cheap round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createStore(db: Db): Store {
+  return {
+    ...repositories(db.kysely, db.dialect),
+    dialect: db.dialect,
+    transaction: (fn) => db.kysely.transaction().execute((trx) => fn(repositories(trx, db.dialect))),
+    ping: async () => {
+      await db.kysely.selectFrom('tenants').select('id').limit(1).execute();
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Applies the migrations in order. Kysely's migrator takes a lock in the database, so nodes that
+ * start together against one PostgreSQL run each migration exactly once, one node at a time.
+ */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './db.js';
+import * as core from './migrations/001-core.js';
+
+type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
+const steps: Record<string, Step> = {
+  '001-core': core,
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const migrations: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(steps)) migrations[name] = { up: (k) => step.up(k, db.dialect) };
+      return migrations;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,119 @@
+/**
+ * Row types of the store. Times are whole seconds since the epoch; booleans are 0/1 integers and
+ * lists are JSON text, so one schema serves SQLite and PostgreSQL alike.
+ */
+import type { Generated } from 'kysely';
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  tenant_id: string;
+  alg: string;
+  public_jwk: string;
+  /** PKCS#8 PEM sealed with the server secret (crypto/server-secret.ts). */
+  private_key: string;
+  created_at: number;
+  /** No node signs with the key before this time; it is published from creation. */
+  activates_at: number;
+  /** Set once a successor is active: the key stays in the JWKS until every token it signed expired. */
+  publish_until: number | null;
+}
+
+export interface ClientRow {
+  tenant_id: string;
+  client_id: string;
+  client_name: string;
+  client_version: string;
+  /** lower(name) + "\u0000" + lower(version): names and versions are unique per tenant, case-insensitively. */
+  name_key: string;
+  description: string | null;
+  token_endpoint_auth_method: string;
+  secret_hash: string | null;
+  secret_expires_at: number;
+  redirect_uris: string;
+  grant_types: string;
+  response_types: string;
+  access_token_lifetime: number | null;
+  refresh_token_limit: number | null;
+  require_pkce: number | null;
+  active: number;
+  /** Tokens issued at or before this time are refused (deactivation; stays after reactivation). */
+  not_before: number;
+  api_key_enabled: number;
+  api_key_timeout_hours: number;
+  api_key_allowed_auth_type: string | null;
+  api_key_scope_customization: number;
+  registration_token_hash: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientScopeRow {
+  tenant_id: string;
+  client_id: string;
+  scope_name: string;
+}
+
+export interface ScopeRow {
+  tenant_id: string;
+  name: string;
+  name_key: string;
+  description: string;
+  services: string;
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TokenRow {
+  jti: string;
+  tenant_id: string;
+  client_id: string;
+  subject: string;
+  scope: string;
+  grant_type: string;
+  kid: string;
+  issued_at: number;
+  expires_at: number;
+  never_expires: number;
+  family_id: string | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface EventRow {
+  id: Generated<number>;
+  tenant_id: string;
+  kind: string;
+  target: string;
+  payload: string;
+  created_at: number;
+}
+
+export interface AuditEventRow {
+  id: Generated<number>;
+  tenant_id: string;
+  actor: string;
+  action: string;
+  target: string;
+  source: string | null;
+  detail: string;
+  created_at: number;
+}
+
+export interface Database {
+  tenants: TenantRow;
+  signing_keys: SigningKeyRow;
+  clients: ClientRow;
+  client_scopes: ClientScopeRow;
+  scopes: ScopeRow;
+  tokens: TokenRow;
+  events: EventRow;
+  audit_events: AuditEventRow;
+}

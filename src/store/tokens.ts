@@ -1,0 +1,117 @@
+import { sql } from 'kysely';
+import type { Executor } from './executor.js';
+import type { TokenRow } from './schema.js';
+
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+export interface TokenFilter {
+  tenantId: string;
+  clientId?: string;
+  subject?: string;
+  status?: TokenStatus;
+}
+
+/** Position after the last row of a page: newest first, by (issued_at, jti). */
+export interface TokenCursor {
+  issuedAt: number;
+  jti: string;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class TokenStore {
+  constructor(private readonly db: Executor) {}
+
+  /** One multi-row statement: called by the group-commit writer with a whole batch. */
+  async insertMany(rows: TokenRow[]): Promise<void> {
+    // Stay under SQLite's 32,766 bound-parameter limit (13 columns a row).
+    for (let i = 0; i < rows.length; i += 2000) {
+      await this.db.insertInto('tokens').values(rows.slice(i, i + 2000)).execute();
+    }
+  }
+
+  async get(jti: string): Promise<TokenRow | undefined> {
+    return this.db.selectFrom('tokens').selectAll().where('jti', '=', jti).executeTakeFirst();
+  }
+
+  async list(filter: TokenFilter, now: number, limit: number, cursor?: TokenCursor): Promise<TokenRow[]> {
+    let query = this.db.selectFrom('tokens').selectAll().where('tenant_id', '=', filter.tenantId);
+    if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+    if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+    if (filter.status === 'revoked') query = query.where('revoked_at', 'is not', null);
+    if (filter.status === 'active') query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
+    if (filter.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', now);
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([eb('issued_at', '<', cursor.issuedAt), eb.and([eb('issued_at', '=', cursor.issuedAt), eb('jti', '<', cursor.jti)])]),
+      );
+    }
+    return query.orderBy('issued_at', 'desc').orderBy('jti', 'desc').limit(limit).execute();
+  }
+
+  /** Marks tokens revoked; returns the jtis that were live and are revoked now. */
+  async revoke(tenantId: string, jtis: string[], now: number, reason: string): Promise<string[]> {
+    if (jtis.length === 0) return [];
+    const live = await this.db
+      .selectFrom('tokens')
+      .select('jti')
+      .where('tenant_id', '=', tenantId)
+      .where('jti', 'in', jtis)
+      .where('revoked_at', 'is', null)
+      .execute();
+    if (live.length === 0) return [];
+    const ids = live.map((r) => r.jti);
+    await this.db.updateTable('tokens').set({ revoked_at: now, revoked_reason: reason }).where('jti', 'in', ids).where('revoked_at', 'is', null).execute();
+    return ids;
+  }
+
+  async revokedLive(now: number): Promise<Pick<TokenRow, 'jti' | 'expires_at'>[]> {
+    return this.db.selectFrom('tokens').select(['jti', 'expires_at']).where('revoked_at', 'is not', null).where('expires_at', '>', now).execute();
+  }
+
+  async deleteByClient(tenantId: string, clientId: string): Promise<number> {
+    const result = await this.db.deleteFrom('tokens').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async liveTokenWithScope(tenantId: string, scopeName: string, now: number): Promise<boolean> {
+    const name = escapeLike(scopeName);
+    const row = await this.db
+      .selectFrom('tokens')
+      .select('jti')
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where((eb) =>
+        eb.or([
+          eb('scope', '=', scopeName),
+          sql<boolean>`scope like ${`${name} %`} escape '\\'`,
+          sql<boolean>`scope like ${`% ${name}`} escape '\\'`,
+          sql<boolean>`scope like ${`% ${name} %`} escape '\\'`,
+        ]),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The latest expiry among live tokens a key signed: the key stays published until then. */
+  async lastExpiryForKid(kid: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.max('expires_at').as('max'))
+      .where('kid', '=', kid)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row?.max === null || row?.max === undefined ? undefined : Number(row.max);
+  }
+
+  /** Rows past expiry (and past the retention window) leave the table, so it grows only with live data. */
+  async purgeExpired(before: number, limit: number): Promise<number> {
+    const victims = this.db.selectFrom('tokens').select('jti').where('expires_at', '<', before).limit(limit);
+    const result = await this.db.deleteFrom('tokens').where('jti', 'in', victims).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
