@@ -118,7 +118,7 @@ export class ScopeRegistry {
   private validateFields(input: ScopeInput, base: Pick<Scope, 'description' | 'services' | 'roles'>, errors: FieldError[]): Pick<Scope, 'description' | 'services' | 'roles'> {
     let description = base.description;
     if (input.description !== undefined) {
-      if (typeof input.description !== 'string' || input.description.length > 1000) errors.push({ field: 'description', message: 'description must be a string of at most 1000 characters' });
+      if (typeof input.description !== 'string' || input.description.length > 1000 || /[\u0000-\u001f\u007f]/.test(input.description)) errors.push({ field: 'description', message: 'description must be a string of at most 1000 characters without control characters' });
       else description = input.description;
     }
     let services = base.services;

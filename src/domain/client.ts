@@ -107,6 +107,7 @@ function stringField(input: Input, key: string, max = 200): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new MetadataError('invalid_client_metadata', key, `${key} must be a string`);
   if (value.length > max) throw new MetadataError('invalid_client_metadata', key, `${key} must be at most ${max} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new MetadataError('invalid_client_metadata', key, `${key} must not contain control characters`);
   return value;
 }
 
@@ -117,6 +118,9 @@ function stringList(input: Input, key: string): string[] | undefined {
     throw new MetadataError(key === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', key, `${key} must be an array of strings`);
   }
   if (value.length > 100) throw new MetadataError('invalid_client_metadata', key, `${key} has more than 100 entries`);
+  if ((value as string[]).some((item) => item.length > 2000 || /[\u0000-\u001f\u007f]/.test(item))) {
+    throw new MetadataError(key === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', key, `${key} entries must be at most 2000 characters without control characters`);
+  }
   return [...new Set(value as string[])];
 }
 

@@ -3,7 +3,7 @@ import { bit, json, type Executor } from './executor.js';
 import type { ClientRow } from './schema.js';
 
 export function nameKey(name: string, version: string): string {
-  return `${name.toLowerCase()}\u0000${version.toLowerCase()}`;
+  return JSON.stringify([name.toLowerCase(), version.toLowerCase()]);
 }
 
 function toClient(row: ClientRow, scopes: string[]): Client {

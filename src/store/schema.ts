@@ -30,7 +30,7 @@ export interface ClientRow {
   client_id: string;
   client_name: string;
   client_version: string;
-  /** lower(name) + "\u0000" + lower(version): names and versions are unique per tenant, case-insensitively. */
+  /** JSON of [lower(name), lower(version)]: names and versions are unique per tenant, case-insensitively. */
   name_key: string;
   description: string | null;
   token_endpoint_auth_method: string;
