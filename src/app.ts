@@ -10,6 +10,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health.js';
 import { oauthPlugin } from './oauth/plugin.js';
 import { adminPlugin } from './admin/plugin.js';
+import { uiPlugin } from './ui/plugin.js';
 import { oauthErrorHandler } from './oauth/render-error.js';
 import { rfc8414Plugin } from './oauth/endpoints/discovery.js';
 import { ProblemSchema } from './admin/schemas.js';
@@ -49,6 +50,8 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   healthRoutes(app, gh, options.isDraining ?? (() => false));
 
   await app.register(oauthPlugin, { gh });
+  await app.register(uiPlugin, { gh });
+  await app.register(uiPlugin, { gh, prefix: '/t/:tenant' });
   await app.register(oauthPlugin, { gh, prefix: '/t/:tenant' });
   await app.register(adminPlugin, { gh, documented: true, prefix: '/admin/api/v1' });
   await app.register(adminPlugin, { gh, documented: false, prefix: '/t/:tenant/admin/api/v1' });

@@ -24,6 +24,9 @@ import { AccessTokens } from './oauth/access-tokens.js';
 import { ClientAuthenticator } from './oauth/client-auth.js';
 import { bootstrap } from './bootstrap.js';
 import { Maintenance } from './core/maintenance.js';
+import { UserRegistry } from './core/users.js';
+import { Lockout } from './core/lockout.js';
+import { UserTokens } from './oauth/user-tokens.js';
 
 export interface Gatehouse {
   config: Config;
@@ -40,6 +43,8 @@ export interface Gatehouse {
   accessTokens: AccessTokens;
   tokenAdmin: TokenAdmin;
   clientAuth: ClientAuthenticator;
+  users: UserRegistry;
+  userTokens: UserTokens;
   /** Flushes pending writes and closes the store. */
   close(): Promise<void>;
 }
@@ -95,8 +100,11 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   const writer = new TokenWriter(store, config.writeBatchMaxSize, config.writeBatchMaxDelayMs);
   const revocations = new RevocationState();
   feed.on((event) => revocations.apply(event));
-  const accessTokens = new AccessTokens(keys, writer, revocations, clients, tenants, config.maxTokenLifetimeS);
+  let users: UserRegistry | undefined;
+  const accessTokens = new AccessTokens(keys, writer, revocations, clients, tenants, config.maxTokenLifetimeS, () => users!);
   const tokenAdmin = new TokenAdmin(store, feed, accessTokens);
+  users = new UserRegistry(store, feed, new Lockout(store), tokenAdmin);
+  const userTokens = new UserTokens(accessTokens, keys, secret);
   const clientAuth = new ClientAuthenticator(clients, secret);
 
   await feed.start();
@@ -118,6 +126,8 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     accessTokens,
     tokenAdmin,
     clientAuth,
+    users,
+    userTokens,
     async close() {
       maintenance.stop();
       await writer.close();

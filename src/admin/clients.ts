@@ -62,8 +62,9 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     },
     async (request) => {
       const { tenant } = request.tenant;
-      const client = await gh.clients.patch(tenant.id, tenant.settings, request.params.clientId, request.body, request.admin);
-      return gh.clients.view(client, tenant.settings);
+      const { client, clientSecret } = await gh.clients.patch(tenant.id, tenant.settings, request.params.clientId, request.body, request.admin);
+      // A client made confidential here gets a new secret, shown this once.
+      return { ...gh.clients.view(client, tenant.settings), ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
   );
 

@@ -147,6 +147,7 @@ export const SettingsSchema = Type.Object({
   require_pkce: Type.Boolean(),
   allowed_grants: Type.Array(Type.String()),
   allow_insecure_redirect_uris: Type.Boolean(),
+  refresh_token_grace_s: Type.Integer(),
   lockout,
   compat,
 });
@@ -155,6 +156,7 @@ export const SettingsPatchSchema = Type.Object(
     require_pkce: Type.Optional(Type.Boolean()),
     allowed_grants: Type.Optional(Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('implicit'), Type.Literal('client_credentials'), Type.Literal('password'), Type.Literal('refresh_token')]))),
     allow_insecure_redirect_uris: Type.Optional(Type.Boolean()),
+    refresh_token_grace_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 300, description: 'retry grace for confidential clients’ refreshes; 0 = off' })),
     lockout: Type.Optional(Type.Partial(lockout, { additionalProperties: false })),
     compat: Type.Optional(Type.Partial(compat, { additionalProperties: false })),
   },
@@ -168,3 +170,35 @@ export const errorResponses = {
   404: { $ref: 'Problem#' },
   409: { $ref: 'Problem#' },
 };
+
+export const UserInputSchema = Type.Object(
+  {
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String({ description: 'at least 8 characters; never returned' })),
+    email: Type.Optional(Nullable(Type.String())),
+    email_verified: Type.Optional(Type.Boolean()),
+    given_name: Type.Optional(Nullable(Type.String())),
+    family_name: Type.Optional(Nullable(Type.String())),
+    external_id: Type.Optional(Nullable(Type.String())),
+    roles: Type.Optional(Type.Array(Type.String())),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    username: Type.String(),
+    email: Nullable(Type.String()),
+    email_verified: Type.Boolean(),
+    given_name: Nullable(Type.String()),
+    family_name: Nullable(Type.String()),
+    external_id: Nullable(Type.String()),
+    roles: Type.Array(Type.String()),
+    disabled: Type.Boolean(),
+    created_at: Type.Integer(),
+    updated_at: Type.Integer(),
+  },
+  { $id: 'User' },
+);

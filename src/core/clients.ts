@@ -101,8 +101,8 @@ export class ClientRegistry {
     return { client, clientSecret, registrationAccessToken };
   }
 
-  /** PATCH (admin API): omitted fields keep their values. */
-  async patch(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<Client> {
+  /** PATCH (admin API): omitted fields keep their values. A client made confidential gets a secret, returned once. */
+  async patch(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<IssuedClient> {
     const current = await this.fresh(tenantId, clientId);
     for (const field of ['client_name', 'client_version'] as const) {
       const currentValue = field === 'client_name' ? current.clientName : current.clientVersion;
@@ -113,14 +113,16 @@ export class ClientRegistry {
   }
 
   /** RFC 7592 PUT: the request replaces the metadata; omitted fields take their defaults. */
-  async replace(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<Client> {
+  async replace(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<IssuedClient> {
     const current = await this.fresh(tenantId, clientId);
     if (input.client_id !== undefined && input.client_id !== clientId) throw ValidationError.field('client_id', 'client_id must match the client being updated');
     const metadata = await this.validate(tenantId, settings, { client_name: current.clientName, client_version: current.clientVersion, ...input });
-    if (metadata.clientName.toLowerCase() !== current.clientName.toLowerCase() || metadata.clientVersion.toLowerCase() !== current.clientVersion.toLowerCase()) {
+    // Exact comparison: a change of case is a change too (and would otherwise be stored).
+    if (metadata.clientName !== current.clientName || metadata.clientVersion !== current.clientVersion) {
       throw ValidationError.field(metadata.clientName !== current.clientName ? 'client_name' : 'client_version', 'client_name and client_version cannot change after the client is created');
     }
-    return this.save(current, metadata, actor);
+    // An omitted scope resets to its registration default, no scopes, like every other field.
+    return this.save(current, { ...metadata, scopes: metadata.scopes ?? [] }, actor);
   }
 
   async delete(tenantId: string, clientId: string, actor: Actor): Promise<void> {
@@ -170,7 +172,14 @@ export class ClientRegistry {
     });
   }
 
-  private async save(current: Client, metadata: ClientMetadata, actor: Actor): Promise<Client> {
+  private async save(current: Client, metadata: ClientMetadata, actor: Actor): Promise<IssuedClient> {
+    if (!current.active && metadata.active) {
+      // Tokens with iat <= notBefore (whole seconds) stay refused. Reactivating within the second
+      // of the deactivation would refuse the tokens issued right after it too, so a reactivation
+      // takes effect from the next second.
+      const wait = (current.notBefore + 1) * 1000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const now = nowS();
     const becomesPublic = metadata.tokenEndpointAuthMethod === 'none';
     const client: Client = {
@@ -182,6 +191,7 @@ export class ClientRegistry {
       notBefore: current.active && !metadata.active ? now : current.notBefore,
       updatedAt: now,
     };
+    // A public client turned confidential needs a secret; only this response can carry it.
     let clientSecret: string | undefined;
     if (!becomesPublic && client.secretHash === null) {
       clientSecret = randomToken(256);
@@ -193,7 +203,7 @@ export class ClientRegistry {
       const action = current.active !== client.active ? (client.active ? 'client.activated' : 'client.deactivated') : 'client.updated';
       await tx.audit.append(this.audit(client.tenantId, actor, action, client.clientId, {}, now));
     });
-    return client;
+    return { client, clientSecret };
   }
 
   /** The stored client, bypassing the cache: management decisions must not act on a stale copy. */

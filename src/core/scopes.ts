@@ -28,6 +28,9 @@ export function isBuiltInScope(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(BUILT_IN_SCOPES, name) || name === GAM_FULL_CONTROL;
 }
 
+/** Scope names are unique case-insensitively (INTERFACE.md), built-in ones included: no "Admin" beside "admin". */
+const BUILT_IN_KEYS = new Set([...Object.keys(BUILT_IN_SCOPES), GAM_FULL_CONTROL].map((name) => name.toLowerCase()));
+
 export class ScopeRegistry {
   private readonly cache = new Map<string, Promise<Map<string, Scope>>>();
 
@@ -66,7 +69,7 @@ export class ScopeRegistry {
     const errors: FieldError[] = [];
     const name = typeof input.name === 'string' ? input.name : '';
     if (!isValidScopeName(name)) errors.push({ field: 'name', message: 'name is required: 1–128 printable ASCII characters without spaces, quotes or backslashes' });
-    else if (isBuiltInScope(name) || (await this.store.scopes.getByKey(tenantId, name))) {
+    else if (BUILT_IN_KEYS.has(name.toLowerCase()) || (await this.store.scopes.getByKey(tenantId, name))) {
       throw new ConflictError(`a scope named "${name}" already exists (names are unique case-insensitively)`);
     }
     const fields = this.validateFields(input, { description: '', services: [], roles: [] }, errors);

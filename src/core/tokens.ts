@@ -7,7 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Client } from '../domain/client.js';
 import { nowS } from '../domain/time.js';
-import type { Store } from '../store/index.js';
+import type { Repositories, Store } from '../store/index.js';
 import type { TokenRow } from '../store/schema.js';
 import type { TokenCursor, TokenFilter, TokenStatus } from '../store/tokens.js';
 import type { ChangeFeed } from '../events/change-feed.js';
@@ -38,7 +38,8 @@ export class TokenAdmin {
     private readonly accessTokens: AccessTokens,
   ) {}
 
-  view(row: TokenRow, now = nowS()): TokenView {
+  /** `refreshesLeft`: the family's count (null = unlimited); tokens outside a family cannot be refreshed. */
+  view(row: TokenRow, refreshesLeft: number | null = 0, now = nowS()): TokenView {
     return {
       id: row.jti,
       client_id: row.client_id,
@@ -48,8 +49,7 @@ export class TokenAdmin {
       issued_at: Number(row.issued_at),
       expires_at: row.never_expires ? null : Number(row.expires_at),
       status: tokenStatus(row, now),
-      // Tokens without a refresh token cannot be refreshed at all.
-      refresh_count_left: 0,
+      refresh_count_left: refreshesLeft,
     };
   }
 
@@ -58,10 +58,18 @@ export class TokenAdmin {
     const rows = await this.store.tokens.list(filter, now, limit + 1, cursor);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    const left = await this.refreshesLeft(page);
     return {
-      items: page.map((row) => this.view(row, now)),
+      items: page.map((row) => this.view(row, left.get(row.jti) ?? 0, now)),
       next: rows.length > limit && last ? { issuedAt: Number(last.issued_at), jti: last.jti } : undefined,
     };
+  }
+
+  /** Refreshes left per token (jti → count, null = unlimited), from the tokens' grant families. */
+  async refreshesLeft(rows: TokenRow[]): Promise<Map<string, number | null>> {
+    const families = await this.store.grants.familiesByIds([...new Set(rows.map((r) => r.family_id).filter((id): id is string => id !== null))]);
+    const byId = new Map(families.map((f) => [f.id, f.revoked_at === null ? (f.refresh_count_left === null ? null : Number(f.refresh_count_left)) : 0]));
+    return new Map(rows.map((row) => [row.jti, row.family_id && byId.has(row.family_id) ? byId.get(row.family_id)! : 0]));
   }
 
   async get(tenantId: string, jti: string): Promise<TokenRow | undefined> {
@@ -69,18 +77,41 @@ export class TokenAdmin {
     return row && row.tenant_id === tenantId ? row : undefined;
   }
 
-  /** Revokes access tokens by jti within a tenant; returns how many were live. */
+  /**
+   * Revokes access tokens by jti within a tenant, and the refresh tokens issued with them (their
+   * whole grant family, INTERFACE.md: DELETE revokes the access token and its refresh token).
+   * Returns how many access tokens were live.
+   */
   async revoke(tenantId: string, jtis: string[], reason: string, actor: Actor): Promise<number> {
     const now = nowS();
     return this.feed.write(async (tx) => {
-      const revoked = await tx.tokens.revoke(tenantId, jtis, now, reason);
-      if (revoked.length === 0) return 0;
-      const rows = await Promise.all(revoked.map((jti) => tx.tokens.get(jti)));
-      const tokens = rows.filter((row): row is TokenRow => row !== undefined).map((row) => [row.jti, Number(row.expires_at)]);
-      await tx.events.append({ tenantId, kind: 'token.revoked', target: revoked[0]!, payload: { tokens }, createdAt: now });
-      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'token.revoked', target: revoked.join(' '), detail: { reason }, createdAt: now });
-      return revoked.length;
+      const rows = (await Promise.all(jtis.map((jti) => tx.tokens.get(jti)))).filter((row): row is TokenRow => row?.tenant_id === tenantId);
+      const families = [...new Set(rows.map((row) => row.family_id).filter((id): id is string => id !== null))];
+      const revoked = await this.revokeTokensIn(tx, tenantId, rows.map((row) => row.jti), now, reason);
+      await this.revokeFamiliesIn(tx, tenantId, families, now, reason);
+      if (revoked > 0) {
+        await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'token.revoked', target: jtis.join(' '), detail: { reason }, createdAt: now });
+      }
+      return revoked;
     });
+  }
+
+  /** Revokes grant families: their refresh tokens stop working and their access tokens are revoked. */
+  async revokeFamiliesIn(tx: Repositories, tenantId: string, familyIds: string[], now: number, reason: string): Promise<void> {
+    if (familyIds.length === 0) return;
+    await tx.grants.revokeFamilies(familyIds, now);
+    const jtis = await tx.tokens.liveInFamilies(tenantId, familyIds, now);
+    await this.revokeTokensIn(tx, tenantId, jtis, now, reason);
+  }
+
+  /** Marks tokens revoked and appends the event every node's revocation state applies. */
+  private async revokeTokensIn(tx: Repositories, tenantId: string, jtis: string[], now: number, reason: string): Promise<number> {
+    const revoked = await tx.tokens.revoke(tenantId, jtis, now, reason);
+    if (revoked.length === 0) return 0;
+    const rows = await Promise.all(revoked.map((jti) => tx.tokens.get(jti)));
+    const tokens = rows.filter((row): row is TokenRow => row !== undefined).map((row) => [row.jti, Number(row.expires_at)]);
+    await tx.events.append({ tenantId, kind: 'token.revoked', target: revoked[0]!, payload: { tokens }, createdAt: now });
+    return revoked.length;
   }
 
   /** Seed 003 "Add New Token": a token for a client, valid for a number of days (default 30). */

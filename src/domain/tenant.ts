@@ -21,6 +21,8 @@ export interface TenantSettings {
   require_pkce: boolean;
   allowed_grants: string[];
   allow_insecure_redirect_uris: boolean;
+  /** Seconds in which a confidential client's retry of a refresh gets the same successor pair (RFC 9700 §4.14); 0 = off. */
+  refresh_token_grace_s: number;
   lockout: LockoutSettings;
   compat: CompatSettings;
 }
@@ -32,6 +34,7 @@ export function defaultSettings(): TenantSettings {
     require_pkce: true,
     allowed_grants: [...ALL_GRANTS],
     allow_insecure_redirect_uris: false,
+    refresh_token_grace_s: 0,
     lockout: { max_failures: 30, wait_increment_s: 60, max_wait_s: 900, reset_after_s: 43200 },
     compat: { oauth_scheme: false, json_token_body: false, query_refresh: false, gam: false },
   };

@@ -13,6 +13,8 @@ import type { TokenWriter } from '../core/token-writer.js';
 import type { RevocationState } from '../core/revocation.js';
 import type { ClientRegistry } from '../core/clients.js';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
+import type { UserRegistry } from '../core/users.js';
+import type { Repositories } from '../store/index.js';
 
 export interface IssueRequest {
   tenant: TenantContext;
@@ -24,6 +26,8 @@ export interface IssueRequest {
   lifetimeS?: number | null;
   familyId?: string;
   extraClaims?: Record<string, unknown>;
+  /** Record the token in this transaction rather than through the group commit (code and refresh grants, whose rows must commit with their grant). */
+  tx?: Repositories;
 }
 
 export interface IssuedAccessToken {
@@ -62,6 +66,8 @@ export class AccessTokens {
     private readonly clients: ClientRegistry,
     private readonly tenants: TenantRegistry,
     private readonly maxLifetimeS: number,
+    /** Late-bound: the user registry revokes through token management, which issues through here. */
+    private readonly users: () => UserRegistry,
   ) {}
 
   async issue(request: IssueRequest): Promise<IssuedAccessToken> {
@@ -84,7 +90,7 @@ export class AccessTokens {
       exp,
       ...request.extraClaims,
     });
-    await this.writer.record({
+    const row = {
       jti,
       tenant_id: request.tenant.tenant.id,
       client_id: request.client.clientId,
@@ -98,7 +104,9 @@ export class AccessTokens {
       family_id: request.familyId ?? null,
       revoked_at: null,
       revoked_reason: null,
-    });
+    };
+    if (request.tx) await request.tx.tokens.insertMany([row]);
+    else await this.writer.record(row);
     return { token, jti, iat, exp, expiresIn, neverExpires };
   }
 
@@ -142,6 +150,11 @@ export class AccessTokens {
     const client = await this.clients.get(tenantId, claims.client_id);
     if (!client) throw new TokenRejected('the token’s client no longer exists');
     if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
+    // A user-bound token (sub is not its client) dies with the user's credentials.
+    if (claims.sub !== claims.client_id) {
+      const user = await this.users().get(tenantId, claims.sub);
+      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
+    }
     return { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
   }
 }

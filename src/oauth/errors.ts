@@ -16,6 +16,8 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
+  | 'login_required'
+  | 'consent_required'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -32,6 +34,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_response_type: 400,
   invalid_client_metadata: 400,
   invalid_redirect_uri: 400,
+  login_required: 400,
+  consent_required: 400,
   temporarily_unavailable: 503,
   server_error: 500,
 };

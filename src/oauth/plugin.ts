@@ -9,6 +9,7 @@ import { revocationEndpoint } from './endpoints/revoke.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
 import { discoveryEndpoints } from './endpoints/discovery.js';
 import { registrationEndpoints } from './endpoints/register.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
 
 export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -19,4 +20,5 @@ export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse 
   jwksEndpoint(app, gh);
   discoveryEndpoints(app, gh);
   registrationEndpoints(app, gh);
+  userinfoEndpoint(app, gh);
 }

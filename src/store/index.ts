@@ -11,6 +11,10 @@ import { KeyStore } from './keys.js';
 import { ScopeStore } from './scopes.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
+import { UserStore } from './users.js';
+import { SessionStore } from './sessions.js';
+import { GrantStore } from './grants.js';
+import { LockoutStore } from './lockout.js';
 
 export interface Repositories {
   tenants: TenantStore;
@@ -20,6 +24,10 @@ export interface Repositories {
   tokens: TokenStore;
   events: EventStore;
   audit: AuditStore;
+  users: UserStore;
+  sessions: SessionStore;
+  grants: GrantStore;
+  lockout: LockoutStore;
 }
 
 function repositories(db: Executor, dialect: Dialect): Repositories {
@@ -31,6 +39,10 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
     tokens: new TokenStore(db),
     events: new EventStore(db, dialect),
     audit: new AuditStore(db),
+    users: new UserStore(db),
+    sessions: new SessionStore(db),
+    grants: new GrantStore(db),
+    lockout: new LockoutStore(db),
   };
 }
 

@@ -5,10 +5,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
 import * as core from './migrations/001-core.js';
+import * as signIn from './migrations/002-sign-in.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
   '001-core': core,
+  '002-sign-in': signIn,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -107,6 +107,95 @@ export interface AuditEventRow {
   created_at: number;
 }
 
+export interface UserRow {
+  tenant_id: string;
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string | null;
+  email: string | null;
+  email_verified: number;
+  given_name: string | null;
+  family_name: string | null;
+  external_id: string | null;
+  roles: string;
+  disabled: number;
+  not_before: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  auth_time: number;
+  expires_at: number;
+}
+
+export interface AuthorizationRequestRow {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  params: string;
+  expires_at: number;
+}
+
+export interface AuthorizationCodeRow {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string | null;
+  nonce: string | null;
+  auth_time: number;
+  family_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface GrantFamilyRow {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  auth_time: number;
+  refresh_count_left: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokenRow {
+  id: string;
+  tenant_id: string;
+  family_id: string;
+  client_id: string;
+  scope: string;
+  access_jti: string;
+  issued_at: number;
+  rotated_at: number | null;
+  successor: string | null;
+}
+
+export interface ConsentRow {
+  tenant_id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+}
+
+export interface LoginFailureRow {
+  tenant_id: string;
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number;
+}
+
 export interface Database {
   tenants: TenantRow;
   signing_keys: SigningKeyRow;
@@ -116,4 +205,12 @@ export interface Database {
   tokens: TokenRow;
   events: EventRow;
   audit_events: AuditEventRow;
+  users: UserRow;
+  sessions: SessionRow;
+  authorization_requests: AuthorizationRequestRow;
+  authorization_codes: AuthorizationCodeRow;
+  grant_families: GrantFamilyRow;
+  refresh_tokens: RefreshTokenRow;
+  consents: ConsentRow;
+  login_failures: LoginFailureRow;
 }

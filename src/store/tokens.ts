@@ -67,6 +67,18 @@ export class TokenStore {
     return ids;
   }
 
+  async liveInFamilies(tenantId: string, familyIds: string[], now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .select('jti')
+      .where('tenant_id', '=', tenantId)
+      .where('family_id', 'in', familyIds)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map((r) => r.jti);
+  }
+
   async revokedLive(now: number): Promise<Pick<TokenRow, 'jti' | 'expires_at'>[]> {
     return this.db.selectFrom('tokens').select(['jti', 'expires_at']).where('revoked_at', 'is not', null).where('expires_at', '>', now).execute();
   }

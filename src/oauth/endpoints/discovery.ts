@@ -15,16 +15,26 @@ const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Promise<Record<string, unknown>> {
   const { issuer } = tenant;
   const scopes = await gh.scopes.byName(tenant.tenant.id);
+  const allowed = tenant.tenant.settings.allowed_grants;
+  const responseTypes = [...(allowed.includes('authorization_code') ? ['code'] : []), ...(allowed.includes('implicit') ? ['token'] : [])];
   return {
     issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
+    userinfo_endpoint: `${issuer}/oauth/userinfo`,
     jwks_uri: `${issuer}/oauth/jwks`,
     registration_endpoint: `${issuer}/oauth/register`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     scopes_supported: [...scopes.keys()],
-    response_types_supported: [],
-    grant_types_supported: [...grants.keys()].filter((grant) => tenant.tenant.settings.allowed_grants.includes(grant)),
+    response_types_supported: responseTypes,
+    response_modes_supported: ['query', 'fragment'],
+    grant_types_supported: [...[...grants.keys()], ...(allowed.includes('implicit') ? ['implicit'] : [])].filter((grant) => allowed.includes(grant)),
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    claims_supported: ['sub', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified'],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
     introspection_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),

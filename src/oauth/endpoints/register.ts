@@ -15,6 +15,11 @@ import { TokenRejected } from '../access-tokens.js';
 import type { TenantContext } from '../../core/tenants.js';
 import type { IssuedClient } from '../../core/clients.js';
 
+/** RFC 6750 §3.1: a request without any token gets a bare challenge, without an error code. */
+function missingToken(realm: string, description: string): OAuthError {
+  return new OAuthError('invalid_token', description, { headers: { 'www-authenticate': `Bearer realm="${realm}"` } });
+}
+
 function body(request: FastifyRequest): Record<string, unknown> {
   if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
     throw new OAuthError('invalid_client_metadata', 'client metadata must be sent as application/json');
@@ -53,7 +58,7 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
   async function configurationAccess(request: FastifyRequest, clientId: string): Promise<{ client: Client; actor: Actor }> {
     const tenant = request.tenant;
     const token = bearerToken(request, realm(tenant), tenant.tenant.settings.compat.oauth_scheme);
-    if (!token) throw bearerError('invalid_token', 'a registration access token is required', realm(tenant));
+    if (!token) throw missingToken(realm(tenant), 'a registration access token is required');
     const client = await gh.store.clients.get(tenant.tenant.id, clientId);
     if (client?.registrationTokenHash && gh.secret.verify(token, client.registrationTokenHash).ok) {
       return { client, actor: { id: clientId, source: request.ip } };
@@ -77,6 +82,7 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
   app.post('/oauth/register', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const tenant = request.tenant;
+    if (!bearerToken(request, realm(tenant), tenant.tenant.settings.compat.oauth_scheme)) throw missingToken(realm(tenant), 'registration needs a bearer token with scope admin');
     const actor = await adminActor(request);
     if (!actor) throw bearerError('invalid_token', 'registration needs a valid bearer token with scope admin', realm(tenant));
     try {
@@ -98,8 +104,7 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     const tenant = request.tenant;
     const { client, actor } = await configurationAccess(request, request.params.clientId);
     try {
-      const updated = await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, body(request), actor);
-      return response(tenant, { client: updated });
+      return response(tenant, await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, body(request), actor));
     } catch (error) {
       throw asRegistrationError(error);
     }

@@ -4,11 +4,21 @@ import type { TenantContext } from '../../core/tenants.js';
 import type { AccessTokens } from '../access-tokens.js';
 import type { ScopeRegistry } from '../../core/scopes.js';
 import type { Params } from '../params.js';
+import type { UserTokens } from '../user-tokens.js';
+import type { UserRegistry } from '../../core/users.js';
+import type { TokenAdmin } from '../../core/tokens.js';
+import type { Store } from '../../store/index.js';
+import type { ChangeFeed } from '../../events/change-feed.js';
 
 /** What grants may use: narrow on purpose, so a grant cannot reach around the layers. */
 export interface GrantServices {
   accessTokens: AccessTokens;
   scopes: ScopeRegistry;
+  userTokens: UserTokens;
+  users: UserRegistry;
+  tokenAdmin: TokenAdmin;
+  store: Store;
+  feed: ChangeFeed;
 }
 
 export interface TokenRequestContext {

@@ -1,0 +1,53 @@
+/**
+ * UserInfo (OpenID Connect Core §5.3) and GAM's alias: the signed-in user's claims, by scope.
+ * OpenID scopes give the standard claims; GAM's scopes (seed 004) give GAM's names.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+import type { User } from '../../core/users.js';
+import { bearerToken } from '../bearer.js';
+import { bearerError } from '../errors.js';
+import { TokenRejected } from '../access-tokens.js';
+
+export function claimsFor(user: User, scopes: string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id };
+  const has = (scope: string) => scopes.includes(scope);
+  if (has('profile')) {
+    const name = [user.givenName, user.familyName].filter(Boolean).join(' ');
+    Object.assign(claims, { preferred_username: user.username, given_name: user.givenName, family_name: user.familyName, ...(name ? { name } : {}) });
+  }
+  if (has('email')) Object.assign(claims, { email: user.email, email_verified: user.emailVerified });
+  if (has('user_email')) Object.assign(claims, { email: user.email, verified_email: user.emailVerified });
+  if (has('user_first_name')) claims.first_name = user.givenName;
+  if (has('user_external_id')) claims.external_id = user.externalId;
+  return claims;
+}
+
+export function userinfoEndpoint(app: FastifyInstance, gh: Gatehouse): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    const tenant = request.tenant;
+    const realm = tenant.issuer;
+    const token = bearerToken(request, realm, tenant.tenant.settings.compat.oauth_scheme);
+    if (!token) {
+      reply.header('www-authenticate', `Bearer realm="${realm}"`);
+      return reply.code(401).send({ error: 'invalid_token', error_description: 'an access token is required' });
+    }
+    let verified;
+    try {
+      verified = await gh.accessTokens.verify(token, tenant);
+    } catch (error) {
+      if (error instanceof TokenRejected) throw bearerError('invalid_token', error.message, realm);
+      throw error;
+    }
+    const { claims } = verified;
+    if (claims.sub === claims.client_id) throw bearerError('invalid_token', 'this token was issued to a client, not for a user', realm);
+    const user = await gh.users.get(tenant.tenant.id, claims.sub);
+    if (!user) throw bearerError('invalid_token', 'the token’s user no longer exists', realm);
+    return claimsFor(user, verified.scopes);
+  };
+  for (const path of ['/oauth/userinfo', '/oauth/gam/v2.0/userinfo']) {
+    app.get(path, handler);
+    app.post(path, handler);
+  }
+}

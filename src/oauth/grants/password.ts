@@ -1,0 +1,31 @@
+/**
+ * RFC 6749 §4.3, for confidential clients that list `password` (RFC 9700 §2.4 discourages it; it
+ * is never on by default). Every password check passes the lockout, and unknown user, wrong
+ * password, locked and disabled accounts answer with the same status and body.
+ */
+import { isConfidential } from '../../domain/client.js';
+import { GAM_FULL_CONTROL } from '../../domain/scope.js';
+import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
+import { grantedScopes } from '../scopes.js';
+import { clientMayRefresh, scopesForUser } from '../user-tokens.js';
+import { nowS } from '../../domain/time.js';
+import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
+
+export const passwordGrant: Grant = {
+  type: 'password',
+  async handle({ tenant, client, params, services }: TokenRequestContext): Promise<TokenResponse> {
+    if (!isConfidential(client)) throw unauthorizedClient('the password grant requires a confidential client');
+    if (params.username === undefined || params.password === undefined) throw invalidRequest('username and password are required');
+    // GAM (seed 001) asks for scope=FullControl meaning "everything this client may have".
+    const requested = tenant.tenant.settings.compat.gam && params.scope === GAM_FULL_CONTROL ? undefined : params.scope;
+    const wanted = grantedScopes(requested, client.scopes);
+    const user = await services.users.checkPassword(tenant.tenant, params.username, params.password);
+    if (!user) throw invalidGrant('the username or password is incorrect');
+    const scopes = scopesForUser(wanted, user, await services.scopes.byName(tenant.tenant.id));
+    const authTime = nowS();
+    return services.feed.write(async (tx) => {
+      const familyId = await services.userTokens.startFamily(tx, tenant, client, user, { authTime, scopes });
+      return services.userTokens.issue({ tx, tenant, client, user, scopes, grantType: 'password', familyId, authTime, withRefreshToken: clientMayRefresh(client) });
+    });
+  },
+};

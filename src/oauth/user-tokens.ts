@@ -1,0 +1,140 @@
+/**
+ * What user-bound grants (authorization code, password, refresh, API keys) hand out: an access
+ * token, a refresh token when the client may refresh, and an OpenID ID token when `openid` was
+ * granted. Everything is written in the grant's transaction, so a grant either fully happened
+ * or not at all.
+ */
+import { createHash } from 'node:crypto';
+import type { Client } from '../domain/client.js';
+import type { TenantContext } from '../core/tenants.js';
+import type { User } from '../core/users.js';
+import type { Scope } from '../core/scopes.js';
+import type { KeyRing } from '../core/key-ring.js';
+import type { ServerSecret } from '../crypto/server-secret.js';
+import { randomId, randomToken } from '../crypto/random.js';
+import { mintJwt } from '../crypto/jwt-minter.js';
+import type { Repositories } from '../store/index.js';
+import { nowS } from '../domain/time.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { TokenResponse } from './grants/types.js';
+
+export const REFRESH_TOKEN_PREFIX = 'ghr_';
+const ID_TOKEN_LIFETIME_S = 3600;
+
+export interface FamilyStart {
+  authTime: number;
+  scopes: string[];
+}
+
+export interface UserTokenRequest {
+  tx: Repositories;
+  tenant: TenantContext;
+  client: Client;
+  user: User;
+  scopes: string[];
+  grantType: string;
+  familyId: string;
+  authTime: number;
+  /** Whether to hand out a refresh token (the family still has refreshes left). */
+  withRefreshToken: boolean;
+  nonce?: string | null;
+}
+
+/** Scopes with `roles` go only to users holding one of them (GAM permissions; `admin` needs the admin role). */
+export function scopesForUser(scopes: string[], user: User, known: Map<string, Scope>): string[] {
+  return scopes.filter((name) => {
+    const roles = known.get(name)?.roles ?? [];
+    return roles.length === 0 || roles.some((role) => user.roles.includes(role));
+  });
+}
+
+/** INTERFACE.md: refresh tokens go to clients with refresh_token in grant_types and a limit other than 0. */
+export function clientMayRefresh(client: Client): boolean {
+  return client.grantTypes.includes('refresh_token') && client.refreshTokenLimit !== 0;
+}
+
+export class UserTokens {
+  constructor(
+    private readonly accessTokens: AccessTokens,
+    private readonly keys: KeyRing,
+    private readonly secret: ServerSecret,
+  ) {}
+
+  /** Starts a grant family: the unit that counts refreshes and that reuse detection revokes. */
+  async startFamily(tx: Repositories, tenant: TenantContext, client: Client, user: User, start: FamilyStart): Promise<string> {
+    const id = randomId();
+    await tx.grants.insertFamily({
+      id,
+      tenant_id: tenant.tenant.id,
+      client_id: client.clientId,
+      user_id: user.id,
+      scope: start.scopes.join(' '),
+      auth_time: start.authTime,
+      refresh_count_left: client.refreshTokenLimit,
+      created_at: nowS(),
+      revoked_at: null,
+    });
+    return id;
+  }
+
+  async issue(request: UserTokenRequest): Promise<TokenResponse> {
+    const { tx, tenant, client, user, scopes } = request;
+    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, scopes, grantType: request.grantType, familyId: request.familyId, tx });
+    const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
+    if (request.withRefreshToken) {
+      const refreshToken = `${REFRESH_TOKEN_PREFIX}${randomToken(256)}`;
+      await tx.grants.insertRefresh({
+        id: this.storageKey(refreshToken),
+        tenant_id: tenant.tenant.id,
+        family_id: request.familyId,
+        client_id: client.clientId,
+        scope: scopes.join(' '),
+        access_jti: access.jti,
+        issued_at: access.iat,
+        rotated_at: null,
+        successor: null,
+      });
+      response.refresh_token = refreshToken;
+    }
+    if (scopes.includes('openid')) {
+      response.id_token = await this.idToken(tenant, client, user, access.token, request.authTime, request.nonce ?? undefined);
+    }
+    return response;
+  }
+
+  /** The stored key of a bearer secret (refresh token, code): a keyed hash under the current server-secret version. */
+  storageKey(refreshToken: string): string {
+    return this.secret.lookupKeys(refreshToken)[0]!;
+  }
+
+  /** Every key a long-lived secret may be stored under (one per server-secret version). */
+  storageKeys(refreshToken: string): string[] {
+    return this.secret.lookupKeys(refreshToken);
+  }
+
+  seal(response: TokenResponse): string {
+    return this.secret.encrypt(JSON.stringify(response));
+  }
+
+  unseal(sealed: string): TokenResponse {
+    return JSON.parse(this.secret.decrypt(sealed).plaintext) as TokenResponse;
+  }
+
+  /** OpenID Connect Core §2 ID token, with at_hash (§3.1.3.6) binding it to the access token. */
+  private async idToken(tenant: TenantContext, client: Client, user: User, accessToken: string, authTime: number, nonce?: string): Promise<string> {
+    const key = await this.keys.signingKey(tenant.tenant.id);
+    const digest = createHash('sha256').update(accessToken).digest();
+    const iat = nowS();
+    return mintJwt(key, 'JWT', {
+      iss: tenant.issuer,
+      sub: user.id,
+      aud: client.clientId,
+      azp: client.clientId,
+      iat,
+      exp: iat + ID_TOKEN_LIFETIME_S,
+      auth_time: authTime,
+      at_hash: digest.subarray(0, digest.length / 2).toString('base64url'),
+      ...(nonce ? { nonce } : {}),
+    });
+  }
+}
