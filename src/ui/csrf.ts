@@ -18,8 +18,8 @@ export class Csrf {
   token(request: FastifyRequest, reply: FastifyReply, tenant: TenantContext, requestId: string, purpose: string): string {
     const name = cookieName('csrf', tenant);
     let cookie = request.cookies[name];
-    if (!cookie || cookie.length < 32) {
-      cookie = randomToken(128);
+    if (!cookie || cookie.length < 43) {
+      cookie = randomToken(256);
       reply.setCookie(name, cookie, cookieOptions(tenant));
       request.cookies[name] = cookie;
     }

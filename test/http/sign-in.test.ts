@@ -1,0 +1,360 @@
+/**
+ * The sign-in flows of issue 3 over real HTTP: authorization code + PKCE through the login and
+ * consent forms, implicit, password, refresh rotation, code and refresh races, lockout, userinfo.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { testDatabases } from '../helpers/databases.js';
+import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
+import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { FormClient, parseForm, signIn } from '../helpers/forms.js';
+import { s256 } from '../../src/oauth/pkce.js';
+
+const REDIRECT = 'https://app.example/cb';
+const verifier = () => randomBytes(32).toString('base64url');
+
+for (const database of testDatabases()) {
+  describe(`sign-in flows on ${database.name}`, () => {
+    let server: TestServer;
+    let admin: string;
+    let web: { id: string; secret: string };
+    let spa: { id: string };
+    const users = { alice: 'alice-password-1', bob: 'bob-password-12' };
+    const adminApi = (path: string, init?: RequestInit) => request(`${server.url}/admin/api/v1${path}`, init);
+
+    async function register(metadata: Record<string, unknown>) {
+      const response = await request(`${server.url}/oauth/register`, json('POST', metadata, bearer(admin)));
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      return { id: response.body.client_id as string, secret: response.body.client_secret as string };
+    }
+
+    function authorizeUrl(clientId: string, params: Record<string, string> = {}) {
+      const url = new URL(`${server.url}/oauth/authorize`);
+      for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-1', ...params })) url.searchParams.set(k, v);
+      return url.toString();
+    }
+
+    /** Code flow up to the redirect; returns the code and the verifier. */
+    async function getCode(clientId: string, extra: Record<string, string> = {}, user: keyof typeof users = 'alice') {
+      const v = verifier();
+      const back = await signIn(new FormClient(server.url), authorizeUrl(clientId, { code_challenge: s256(v), code_challenge_method: 'S256', ...extra }), { username: user, password: users[user] });
+      assert.equal(back.origin + back.pathname, REDIRECT);
+      assert.equal(back.searchParams.get('state'), 'st-1');
+      assert.equal(back.searchParams.get('iss'), server.url, 'RFC 9207 iss in the response');
+      const code = back.searchParams.get('code');
+      assert.ok(code, back.toString());
+      return { code, verifier: v };
+    }
+
+    const exchange = (code: string, v: string | undefined, client = web) =>
+      request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...(v ? { code_verifier: v } : {}) }, { authorization: basic(client.id, client.secret) }));
+    const refresh = (token: string, extra: Record<string, string> = {}) =>
+      request(`${server.url}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: token, ...extra }, { authorization: basic(web.id, web.secret) }));
+    const introspect = async (token: string) => (await request(`${server.url}/oauth/introspect`, form({ token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }))).body;
+
+    before(async () => {
+      server = await startServer(await database.create());
+      admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      for (const scope of [
+        { name: 'photos', description: 'See your photos', services: ['/photos/**'] },
+        { name: 'orders', description: 'Manage your orders', services: ['/orders/**'] },
+        { name: 'reports', description: 'Sales reports', services: ['/reports/**'], roles: ['sales'] },
+      ]) {
+        assert.equal((await adminApi('/scopes', json('POST', scope, bearer(admin)))).status, 201);
+      }
+      for (const [username, password] of Object.entries(users)) {
+        const created = await adminApi('/users', json('POST', { username, password, email: `${username}@example.com`, email_verified: true, given_name: username.toUpperCase(), external_id: `ext-${username}`, roles: username === 'bob' ? ['sales'] : [] }, bearer(admin)));
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+      }
+      web = await register({
+        client_name: 'PhotoPrint',
+        redirect_uris: [REDIRECT],
+        grant_types: ['authorization_code', 'refresh_token', 'password'],
+        scope: 'openid profile email photos orders reports user_email user_first_name user_external_id',
+        refresh_token_limit: 3,
+      });
+      spa = await register({ client_name: 'SPA', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'implicit'], response_types: ['code', 'token'], scope: 'photos' });
+    });
+    after(() => server.close());
+
+    test('RFC 7636 Appendix B vector', () => {
+      assert.equal(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    });
+
+    test('code + PKCE: login, consent with one scope unticked, exchange, ID token, userinfo', async () => {
+      const v = verifier();
+      const back = await signIn(new FormClient(server.url), authorizeUrl(web.id, { scope: 'openid profile photos orders', nonce: 'n-1', code_challenge: s256(v), code_challenge_method: 'S256' }), {
+        username: 'alice',
+        password: users.alice,
+        untick: ['orders'],
+      });
+      const tokens = await exchange(back.searchParams.get('code')!, v);
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      assert.equal(tokens.body.scope, 'openid profile photos');
+      assert.match(tokens.body.refresh_token, /^ghr_/);
+      const idToken = decodeJwt(tokens.body.id_token);
+      assert.equal(idToken.aud, web.id);
+      assert.equal(idToken.nonce, 'n-1');
+      const digest = createHash('sha256').update(tokens.body.access_token).digest();
+      assert.equal(idToken.at_hash, digest.subarray(0, 16).toString('base64url'));
+      assert.ok(typeof idToken.auth_time === 'number');
+      const info = await request(`${server.url}/oauth/userinfo`, { headers: bearer(tokens.body.access_token) });
+      assert.equal(info.status, 200);
+      assert.equal(info.body.sub, decodeJwt(tokens.body.access_token).sub);
+      assert.equal(info.body.preferred_username, 'alice');
+      assert.equal(info.body.email, undefined, 'email was not requested');
+    });
+
+    test('consent is remembered per user, client and scope set, and revocable', async () => {
+      const client = new FormClient(server.url);
+      const first = await signIn(client, authorizeUrl(web.id, { scope: 'photos', code_challenge: s256(verifier()), code_challenge_method: 'S256' }), { username: 'alice', password: users.alice });
+      assert.ok(first.searchParams.get('code'));
+      const again = await client.go(authorizeUrl(web.id, { scope: 'photos', code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
+      assert.equal(again.body, '', 'same scope set: straight back to the client');
+      assert.ok(new URL(again.url).searchParams.get('code'));
+      const wider = await client.go(authorizeUrl(web.id, { scope: 'photos orders', code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
+      assert.match(wider.body, /name="decision"/, 'a wider scope set asks again');
+      const alice = (await adminApi('/users?limit=500', { headers: bearer(admin) })).body.items.find((u: { username: string }) => u.username === 'alice');
+      assert.equal((await adminApi(`/users/${alice.id}/consents/${web.id}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
+      const revoked = await client.go(authorizeUrl(web.id, { scope: 'photos', code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
+      assert.match(revoked.body, /name="decision"/, 'after revocation the user is asked again');
+    });
+
+    test('deny redirects with access_denied, state and iss', async () => {
+      const back = await signIn(new FormClient(server.url), authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256', prompt: 'consent' }), { username: 'alice', password: users.alice, decision: 'deny' });
+      assert.equal(back.searchParams.get('error'), 'access_denied');
+      assert.equal(back.searchParams.get('state'), 'st-1');
+      assert.equal(back.searchParams.get('iss'), server.url);
+    });
+
+    test('the login and consent pages carry clickjacking and CSP headers and a CSRF token', async () => {
+      const page = await new FormClient(server.url).go(authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
+      assert.equal(page.response.headers.get('x-frame-options'), 'DENY');
+      assert.match(page.response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      assert.equal(page.response.headers.get('referrer-policy'), 'no-referrer');
+      assert.ok(parseForm(page.body, page.url, 200).hidden.csrf);
+      const login = parseForm(page.body, page.url, 200);
+      const forged = await fetch(login.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'alice', password: users.alice }).toString(), redirect: 'manual' });
+      assert.equal(forged.status, 403, 'a post without the CSRF token and cookie is refused');
+    });
+
+    test('bad client or redirect URI: an error page, never a redirect', async () => {
+      for (const url of [
+        authorizeUrl('unknown-client'),
+        authorizeUrl(web.id, { redirect_uri: 'https://evil.example/cb' }),
+        authorizeUrl(web.id, { redirect_uri: `${REDIRECT}/extra` }),
+        authorizeUrl(web.id, { redirect_uri: 'https://APP.example/cb' }),
+      ]) {
+        const response = await fetch(url, { redirect: 'manual' });
+        assert.equal(response.status, 400, url);
+        assert.equal(response.headers.get('location'), null);
+        assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+      }
+    });
+
+    test('PKCE: plain refused, public clients must use it, S256 required by default', async () => {
+      const plain = await fetch(authorizeUrl(web.id, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }), { redirect: 'manual' });
+      assert.equal(plain.status, 303);
+      assert.equal(new URL(plain.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+      const none = await fetch(authorizeUrl(spa.id), { redirect: 'manual' });
+      assert.equal(new URL(none.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+      const confidentialWithout = await fetch(authorizeUrl(web.id), { redirect: 'manual' });
+      assert.equal(new URL(confidentialWithout.headers.get('location')!).searchParams.get('error'), 'invalid_request', 'tenant require_pkce defaults to true');
+    });
+
+    test('PKCE: wrong verifier and the downgrade (verifier for a code without challenge) are refused', async () => {
+      const { code } = await getCode(web.id);
+      const wrong = await exchange(code, verifier());
+      assert.equal(wrong.body.error, 'invalid_grant');
+      await adminApi(`/clients/${web.id}`, json('PATCH', { require_pkce: false }, bearer(admin)));
+      try {
+        const back = await signIn(new FormClient(server.url), authorizeUrl(web.id), { username: 'alice', password: users.alice });
+        const downgrade = await exchange(back.searchParams.get('code')!, verifier());
+        assert.equal(downgrade.status, 400);
+        assert.equal(downgrade.body.error, 'invalid_grant');
+      } finally {
+        await adminApi(`/clients/${web.id}`, json('PATCH', { require_pkce: null }, bearer(admin)));
+      }
+    });
+
+    test('a replayed code fails and revokes every token issued from it', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const first = await exchange(code, v);
+      assert.equal(first.status, 200);
+      assert.equal((await introspect(first.body.access_token)).active, true);
+      const replay = await exchange(code, v);
+      assert.equal(replay.body.error, 'invalid_grant');
+      assert.deepEqual(await introspect(first.body.access_token), { active: false });
+      assert.equal((await refresh(first.body.refresh_token)).body.error, 'invalid_grant');
+    });
+
+    test('20 simultaneous exchanges of one code: exactly one success', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const results = await Promise.all(Array.from({ length: 20 }, () => exchange(code, v)));
+      assert.equal(results.filter((r) => r.status === 200).length, 1);
+      assert.ok(results.filter((r) => r.status !== 200).every((r) => r.body.error === 'invalid_grant'));
+    });
+
+    test('a code is bound to its client and redirect URI', async () => {
+      const other = await register({ client_name: 'Other', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], scope: 'photos' });
+      const { code, verifier: v } = await getCode(web.id);
+      assert.equal((await exchange(code, v, other)).body.error, 'invalid_grant');
+      const wrongRedirect = await request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/other', code_verifier: v }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(wrongRedirect.body.error, 'invalid_grant');
+    });
+
+    test('refresh: rotation, narrower scope allowed, wider refused', async () => {
+      const { code, verifier: v } = await getCode(web.id, { scope: 'photos orders' });
+      const tokens = (await exchange(code, v)).body;
+      const wider = await refresh(tokens.refresh_token, { scope: 'photos orders openid' });
+      assert.equal(wider.body.error, 'invalid_scope');
+      const narrower = await refresh(tokens.refresh_token, { scope: 'photos' });
+      assert.equal(narrower.status, 200, JSON.stringify(narrower.body));
+      assert.equal(narrower.body.scope, 'photos');
+      assert.notEqual(narrower.body.refresh_token, tokens.refresh_token, 'rotated');
+    });
+
+    test('refresh reuse revokes the whole family', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const tokens = (await exchange(code, v)).body;
+      const next = (await refresh(tokens.refresh_token)).body;
+      assert.ok(next.access_token);
+      const reuse = await refresh(tokens.refresh_token);
+      assert.equal(reuse.body.error, 'invalid_grant');
+      assert.deepEqual(await introspect(next.access_token), { active: false });
+      assert.equal((await refresh(next.refresh_token)).body.error, 'invalid_grant');
+    });
+
+    test('the refresh count runs out (refresh_token_limit 3) and token management shows what is left', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      let tokens = (await exchange(code, v)).body;
+      const listed = await adminApi(`/tokens/${decodeJwt(tokens.access_token).jti}`, { headers: bearer(admin) });
+      assert.equal(listed.body.refresh_count_left, 3);
+      for (let i = 0; i < 3; i++) {
+        const next = await refresh(tokens.refresh_token);
+        assert.equal(next.status, 200, `refresh ${i + 1}`);
+        tokens = next.body;
+      }
+      assert.equal(tokens.refresh_token, undefined, 'no refresh token once the count is spent');
+    });
+
+    test('20 simultaneous refreshes of one token: exactly one success', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const tokens = (await exchange(code, v)).body;
+      const results = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refresh_token)));
+      assert.equal(results.filter((r) => r.status === 200).length, 1);
+    });
+
+    test('implicit: the token in the fragment, never a refresh token; only for clients allowed it', async () => {
+      const back = await signIn(new FormClient(server.url), authorizeUrl(spa.id, { response_type: 'token' }), { username: 'alice', password: users.alice });
+      assert.equal(back.search, '');
+      const fragment = new URLSearchParams(back.hash.slice(1));
+      assert.ok(fragment.get('access_token'));
+      assert.equal(fragment.get('token_type'), 'Bearer');
+      assert.equal(fragment.get('refresh_token'), null);
+      assert.equal(fragment.get('state'), 'st-1');
+      const refused = await fetch(authorizeUrl(web.id, { response_type: 'token' }), { redirect: 'manual' });
+      assert.equal(new URLSearchParams(new URL(refused.headers.get('location')!).hash.slice(1)).get('error'), 'unauthorized_client');
+    });
+
+    test('password grant: tokens for confidential clients that list it; GAM alias', async () => {
+      const ok = await request(`${server.url}/oauth/access_token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'photos' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.scope, 'photos');
+      assert.ok(ok.body.refresh_token);
+      const spaTry = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, client_id: spa.id }));
+      assert.equal(spaTry.body.error, 'unauthorized_client');
+    });
+
+    test('scopes with roles go only to users holding one; admin needs the admin role', async () => {
+      const asAlice = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'photos reports' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(asAlice.body.scope, 'photos');
+      const asBob = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'bob', password: users.bob, scope: 'photos reports' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(asBob.body.scope, 'photos reports');
+    });
+
+    test('GAM userinfo claims by scope', async () => {
+      const tokens = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'user_email user_first_name user_external_id' }, { authorization: basic(web.id, web.secret) }));
+      const info = await request(`${server.url}/oauth/gam/v2.0/userinfo`, { headers: bearer(tokens.body.access_token) });
+      assert.equal(info.status, 200);
+      assert.equal(info.body.email, 'alice@example.com');
+      assert.equal(info.body.verified_email, true);
+      assert.equal(info.body.first_name, 'ALICE');
+      assert.equal(info.body.external_id, 'ext-alice');
+    });
+
+    test('a password change revokes the user’s tokens', async () => {
+      const user = (await adminApi('/users', json('POST', { username: 'carol', password: 'carol-password-1' }, bearer(admin)))).body;
+      const tokens = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'carol', password: 'carol-password-1', scope: 'photos' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal((await introspect(tokens.body.access_token)).active, true);
+      await adminApi(`/users/${user.id}`, json('PATCH', { password: 'carol-password-2' }, bearer(admin)));
+      assert.deepEqual(await introspect(tokens.body.access_token), { active: false });
+      assert.equal((await refresh(tokens.body.refresh_token)).body.error, 'invalid_grant');
+    });
+
+    test('lockout: identical answers for unknown user, wrong password and locked account', async () => {
+      const patched = await adminApi('/settings', json('PATCH', { lockout: { max_failures: 3, wait_increment_s: 60 } }, bearer(admin)));
+      assert.equal(patched.status, 200);
+      try {
+        await adminApi('/users', json('POST', { username: 'dave', password: 'dave-password-1' }, bearer(admin)));
+        const attempt = (username: string, password: string) =>
+          request(`${server.url}/oauth/token`, form({ grant_type: 'password', username, password, scope: 'photos' }, { authorization: basic(web.id, web.secret) }));
+        const unknown = await attempt('nobody-here', 'whatever-1');
+        const wrong = await attempt('dave', 'wrong-password');
+        assert.equal(unknown.status, wrong.status);
+        assert.deepEqual(unknown.body, wrong.body);
+        await attempt('dave', 'wrong-password');
+        await attempt('dave', 'wrong-password');
+        const locked = await attempt('dave', 'dave-password-1');
+        assert.equal(locked.status, wrong.status, 'the right password is refused while locked');
+        assert.deepEqual(locked.body, wrong.body);
+
+        // The login page: same status and message; only the CSRF token may differ.
+        const client = new FormClient(server.url);
+        const page = await client.go(authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256', prompt: 'login' }));
+        const loginForm = parseForm(page.body, page.url, 200);
+        const bodies = [];
+        for (const [username, password] of [['nobody-here', 'x-password'], ['dave', 'wrong-password'], ['dave', 'dave-password-1']]) {
+          const answer = await client.submit(loginForm, { username: username!, password: password! });
+          bodies.push({ status: answer.response.status, html: answer.body.replace(/name="csrf" value="[^"]*"/, '').replace(/value="[^"]*" autofocus/, '') });
+        }
+        assert.equal(new Set(bodies.map((b) => b.status)).size, 1, JSON.stringify(bodies.map((b) => b.status)));
+        assert.equal(new Set(bodies.map((b) => b.html)).size, 1);
+      } finally {
+        await adminApi('/settings', json('PATCH', { lockout: { max_failures: 30 } }, bearer(admin)));
+      }
+    });
+
+    test('compat.oauth_scheme: `Authorization: OAuth` only when enabled', async () => {
+      const tokens = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'openid' }, { authorization: basic(web.id, web.secret) }));
+      const off = await request(`${server.url}/oauth/userinfo`, { headers: { authorization: `OAuth ${tokens.body.access_token}` } });
+      assert.equal(off.status, 400);
+      await adminApi('/settings', json('PATCH', { compat: { oauth_scheme: true } }, bearer(admin)));
+      try {
+        const on = await request(`${server.url}/oauth/userinfo`, { headers: { authorization: `OAuth ${tokens.body.access_token}` } });
+        assert.equal(on.status, 200);
+      } finally {
+        await adminApi('/settings', json('PATCH', { compat: { oauth_scheme: false } }, bearer(admin)));
+      }
+    });
+
+    test('compat.json_token_body and compat.query_refresh: refused when off, accepted when on', async () => {
+      const jsonBody = () => request(`${server.url}/oauth/token`, json('POST', { grant_type: 'password', username: 'alice', password: users.alice, scope: 'photos' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal((await jsonBody()).status, 400);
+      const tokens = (await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'photos' }, { authorization: basic(web.id, web.secret) }))).body;
+      const queryRefresh = (token: string) =>
+        request(`${server.url}/oauth/token?grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`, { method: 'POST', headers: { authorization: basic(web.id, web.secret), 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal((await queryRefresh(tokens.refresh_token)).body.error, 'invalid_request');
+      await adminApi('/settings', json('PATCH', { compat: { json_token_body: true, query_refresh: true } }, bearer(admin)));
+      try {
+        assert.equal((await jsonBody()).status, 200);
+        const refreshed = await queryRefresh(tokens.refresh_token);
+        assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+      } finally {
+        await adminApi('/settings', json('PATCH', { compat: { json_token_body: false, query_refresh: false } }, bearer(admin)));
+      }
+    });
+  });
+}
