@@ -22,14 +22,6 @@ declare module 'fastify' {
   }
 }
 
-/**
- * RFC 6750 §3: error_description in WWW-Authenticate is printable ASCII only; token messages may
- * carry typographic apostrophes, which Node refuses in a header (a 500 instead of the 401).
- */
-function headerSafe(text: string): string {
-  return text.replace(/\u2019/g, "'").replace(/[^\x20-\x7e]/g, '');
-}
-
 export function requireAdmin(app: FastifyInstance, gh: Gatehouse): void {
   if (!app.hasRequestDecorator('admin')) app.decorateRequest('admin', null as unknown as AdminIdentity);
   app.addHook('preHandler', async (request: FastifyRequest) => {
@@ -42,7 +34,7 @@ export function requireAdmin(app: FastifyInstance, gh: Gatehouse): void {
     try {
       verified = await gh.accessTokens.verify(token, tenant, { anyTenant: true });
     } catch (error) {
-      if (error instanceof TokenRejected) throw bearerError('invalid_token', headerSafe(error.message), realm);
+      if (error instanceof TokenRejected) throw bearerError('invalid_token', error.message, realm);
       throw error;
     }
     if (!verified.scopes.includes('admin')) throw bearerError('insufficient_scope', 'the token lacks scope admin', realm, 'admin');

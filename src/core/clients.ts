@@ -173,13 +173,6 @@ export class ClientRegistry {
   }
 
   private async save(current: Client, metadata: ClientMetadata, actor: Actor): Promise<IssuedClient> {
-    if (!current.active && metadata.active) {
-      // Tokens with iat <= notBefore (whole seconds) stay refused. Reactivating within the second
-      // of the deactivation would refuse the tokens issued right after it too, so a reactivation
-      // takes effect from the next second.
-      const wait = (current.notBefore + 1) * 1000 - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
     const now = nowS();
     const becomesPublic = metadata.tokenEndpointAuthMethod === 'none';
     const client: Client = {

@@ -26,6 +26,8 @@ export interface IssueRequest {
   lifetimeS?: number | null;
   familyId?: string;
   extraClaims?: Record<string, unknown>;
+  /** The user's cut-off time (password change, re-enable): the token must be issued after it. */
+  subjectNotBefore?: number;
   /** Record the token in this transaction rather than through the group commit (code and refresh grants, whose rows must commit with their grant). */
   tx?: Repositories;
 }
@@ -73,7 +75,9 @@ export class AccessTokens {
   async issue(request: IssueRequest): Promise<IssuedAccessToken> {
     const lifetime = request.lifetimeS === undefined ? request.client.accessTokenLifetime : request.lifetimeS;
     const neverExpires = lifetime === null;
-    const iat = nowS();
+    // Cut-offs are whole seconds and refuse tokens with iat <= cut-off; a token issued in the same
+    // second as a reactivation or password change is dated just after it rather than refused.
+    const iat = Math.max(nowS(), request.client.notBefore + 1, (request.subjectNotBefore ?? -1) + 1);
     const expiresIn = neverExpires ? this.maxLifetimeS : Math.min(lifetime, this.maxLifetimeS);
     const exp = iat + expiresIn;
     const jti = randomId();

@@ -72,7 +72,10 @@ export function invalidClient(description: string, triedBasic: boolean): OAuthEr
 
 /** RFC 6750 §3: a bearer challenge for protected resources (admin API, userinfo, registration). */
 export function bearerError(code: 'invalid_token' | 'insufficient_scope' | 'invalid_request', description: string, realm: string, scope?: string): OAuthError {
-  const parts = [`realm="${realm}"`, `error="${code}"`, `error_description="${description.replace(/["\\]/g, '')}"`];
+  // RFC 6750 §3: error_description is printable ASCII without `"` and `\` (Node also refuses
+  // other characters in a header, which would turn the 401 into a 500).
+  const safe = description.replace(/\u2019/g, "'").replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '');
+  const parts = [`realm="${realm}"`, `error="${code}"`, `error_description="${safe}"`];
   if (scope) parts.push(`scope="${scope}"`);
   return new OAuthError(code, description, { headers: { 'www-authenticate': `Bearer ${parts.join(', ')}` } });
 }

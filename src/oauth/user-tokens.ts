@@ -79,7 +79,7 @@ export class UserTokens {
 
   async issue(request: UserTokenRequest): Promise<TokenResponse> {
     const { tx, tenant, client, user, scopes } = request;
-    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, scopes, grantType: request.grantType, familyId: request.familyId, tx });
+    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: request.grantType, familyId: request.familyId, tx });
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
     if (request.withRefreshToken) {
       const refreshToken = `${REFRESH_TOKEN_PREFIX}${randomToken(256)}`;

@@ -108,7 +108,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     if (!(await gh.store.sessions.takeRequest(pending.id))) throw new PageError(400, 'This sign-in request was already completed.');
     const { request: req, client } = pending;
     if (req.responseType === 'token') {
-      const issued = await gh.accessTokens.issue({ tenant, client, subject: user.id, scopes, grantType: 'implicit' });
+      const issued = await gh.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: 'implicit' });
       return reply.redirect(redirectTo(req, tenant.issuer, { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') }), 303);
     }
     const code = `${CODE_PREFIX}${randomToken(256)}`;

@@ -103,8 +103,15 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     reply.header('cache-control', 'no-store');
     const tenant = request.tenant;
     const { client, actor } = await configurationAccess(request, request.params.clientId);
+    const metadata = body(request);
+    // Associating scopes is an administrator's decision: with its own registration access token
+    // a client may keep or drop scopes, never add one (else it could grant itself `admin`).
+    if (actor.id === client.clientId && typeof metadata.scope === 'string') {
+      const added = metadata.scope.split(' ').filter((scope) => scope && !client.scopes.includes(scope));
+      if (added.length > 0) throw new OAuthError('invalid_client_metadata', `only an administrator can associate new scopes (${added.join(' ')})`);
+    }
     try {
-      return response(tenant, await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, body(request), actor));
+      return response(tenant, await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, metadata, actor));
     } catch (error) {
       throw asRegistrationError(error);
     }
