@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPostgres } from './postgres.mjs';
+import { freePort, startPostgres } from './postgres.mjs';
 
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -29,7 +29,7 @@ if (!process.env.SKIP_TYPECHECK) {
 
 let postgres;
 if (!process.env.GATEHOUSE_TEST_POSTGRES_URL) {
-  postgres = await startPostgres();
+  postgres = await startPostgres({ port: await freePort() });
   if (postgres) process.env.GATEHOUSE_TEST_POSTGRES_URL = postgres.url;
   else if (process.env.CI) {
     console.error('CI needs PostgreSQL for the storage suites, and none is installed (apt-get install postgresql)');

@@ -27,6 +27,8 @@ export interface Config {
   /** Upper bound on how long a token record may wait for its group commit. */
   writeBatchMaxDelayMs: number;
   writeBatchMaxSize: number;
+  /** How long a node may be cut off from the change feed before its gateway fails closed (503). */
+  feedStaleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -129,5 +131,6 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string } 
     role: role(overrides.role ?? env.GATEHOUSE_ROLE),
     writeBatchMaxDelayMs: integer(env, 'GATEHOUSE_WRITE_BATCH_DELAY_MS', 2, 0, 1000),
     writeBatchMaxSize: integer(env, 'GATEHOUSE_WRITE_BATCH_SIZE', 512, 1, 10000),
+    feedStaleMs: integer(env, 'GATEHOUSE_FEED_STALE_MS', 5000, 100, 600_000),
   };
 }

@@ -27,6 +27,9 @@ import { Maintenance } from './core/maintenance.js';
 import { UserRegistry } from './core/users.js';
 import { Lockout } from './core/lockout.js';
 import { UserTokens } from './oauth/user-tokens.js';
+import { PgListener } from './events/pg-listener.js';
+import { ServiceRegistry } from './gateway/services.js';
+import { ScopeMatchers } from './gateway/scope-matchers.js';
 
 export interface Gatehouse {
   config: Config;
@@ -45,6 +48,8 @@ export interface Gatehouse {
   clientAuth: ClientAuthenticator;
   users: UserRegistry;
   userTokens: UserTokens;
+  services: ServiceRegistry;
+  matchers: ScopeMatchers;
   /** Flushes pending writes and closes the store. */
   close(): Promise<void>;
 }
@@ -109,6 +114,19 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
 
   await feed.start();
   await revocations.load(store);
+  // A node that missed purged events cannot patch its state: it reloads it whole.
+  feed.onReset(async () => {
+    await revocations.load(store);
+    clients.forgetAll();
+    users.forgetAll();
+  });
+  if (store.dialect === 'postgres') {
+    const listener = new PgListener(config.databaseUrl, (reconnected) => feed.wake(reconnected), log);
+    feed.useTransport(listener);
+    await listener.start();
+  }
+  const services = new ServiceRegistry(store, feed);
+  const matchers = new ScopeMatchers(scopes, feed);
   const maintenance = new Maintenance({ store, keys, revocations, log });
 
   const gatehouse: Gatehouse = {
@@ -128,6 +146,8 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     clientAuth,
     users,
     userTokens,
+    services,
+    matchers,
     async close() {
       maintenance.stop();
       await writer.close();

@@ -4,7 +4,10 @@
  */
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createGatehouse, createLogger } from './gatehouse.js';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { buildGateway } from './gateway/server.js';
+import { seedDemo, startDemoUpstream } from './gateway/demo.js';
 import { openDb } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { DEFAULT_TENANT_ID } from './domain/tenant.js';
@@ -20,9 +23,25 @@ async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const gh = await createGatehouse(config, log);
   let draining = false;
-  const app = await buildApp(gh, { isDraining: () => draining });
-  await app.listen({ host: config.host, port: config.port });
-  log.info({ issuer: config.issuer, port: config.port, role: config.role }, 'Gatehouse is serving');
+  const isDraining = () => draining;
+  const servers: FastifyInstance[] = [];
+  const demo = config.demo && config.role === 'all' ? await startDemoUpstream() : undefined;
+  if (demo) {
+    const address = demo.server.address() as { port: number };
+    const file = await seedDemo(gh, `http://127.0.0.1:${address.port}`);
+    log.info({ credentials: file }, `demo: PhotoStorage under http://${config.host}:${config.gatewayPort}/demo/photos (scope photos.read); client credentials in ${file}`);
+  }
+  if (config.role !== 'gateway') {
+    const app = await buildApp(gh, { isDraining });
+    await app.listen({ host: config.host, port: config.port });
+    servers.push(app);
+  }
+  if (config.role !== 'auth') {
+    const gateway = await buildGateway(gh, { services: gh.services, matchers: gh.matchers, feedHealthy: () => gh.feed.healthy(config.feedStaleMs), isDraining });
+    await gateway.listen({ host: config.host, port: config.gatewayPort });
+    servers.push(gateway);
+  }
+  log.info({ issuer: config.issuer, port: config.port, gatewayPort: config.gatewayPort, role: config.role }, 'Gatehouse is serving');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -36,7 +55,8 @@ async function serve(config: Config): Promise<void> {
     }, 25_000);
     forced.unref();
     try {
-      await app.close();
+      await Promise.all(servers.map((server) => server.close()));
+      await demo?.close();
       await gh.close();
       log.info('stopped cleanly');
       process.exit(0);

@@ -13,6 +13,7 @@ import { tokenRoutes } from './tokens.js';
 import { settingsRoutes } from './settings.js';
 import { auditRoutes } from './audit.js';
 import { userRoutes } from './users.js';
+import { serviceRoutes } from './services.js';
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -43,6 +44,7 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   scopeRoutes(app, gh, ['scopes']);
   tokenRoutes(app, gh, ['tokens']);
   userRoutes(app, gh, ['users']);
+  serviceRoutes(app, gh, ['services']);
   settingsRoutes(app, gh, ['settings']);
   auditRoutes(app, gh, ['audit']);
 }

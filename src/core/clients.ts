@@ -51,6 +51,11 @@ export class ClientRegistry {
     });
   }
 
+  /** Drops every cached entry (the node fell behind the change feed). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   get(tenantId: string, clientId: string): Promise<Client | undefined> {
     const key = `${tenantId}\u0000${clientId}`;
     let entry = this.cache.get(key);

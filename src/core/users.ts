@@ -62,6 +62,11 @@ export class UserRegistry {
   }
 
   /** Cached: token verification asks on every request. */
+  /** Drops every cached entry (the node fell behind the change feed). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   get(tenantId: string, id: string): Promise<User | undefined> {
     const key = `${tenantId}\u0000${id}`;
     let entry = this.cache.get(key);

@@ -9,10 +9,11 @@ import type { ChangeEvent } from '../store/events.js';
 
 export type EventHandler = (event: ChangeEvent) => void | Promise<void>;
 
-/** Something that tells other nodes "new events exist" (LISTEN/NOTIFY, Redis). */
+/** What tells this node that other nodes appended events (PostgreSQL LISTEN/NOTIFY). */
 export interface FeedTransport {
-  publish(): Promise<void>;
-  close(): Promise<void>;
+  /** Milliseconds the transport has been disconnected; 0 while connected. */
+  readonly disconnectedForMs: number;
+  stop(): Promise<void>;
 }
 
 export class ChangeFeed {
@@ -23,6 +24,8 @@ export class ChangeFeed {
   private timer: NodeJS.Timeout | undefined;
   private transport: FeedTransport | undefined;
   private lastSuccessAt = Date.now();
+  private readonly resetHandlers: (() => Promise<void>)[] = [];
+  private checkRetention = false;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +34,25 @@ export class ChangeFeed {
 
   on(handler: EventHandler): void {
     this.handlers.push(handler);
+  }
+
+  /** Called when this node fell behind the event retention window: reload state whole. */
+  onReset(handler: () => Promise<void>): void {
+    this.resetHandlers.push(handler);
+  }
+
+  /**
+   * Whether this node's view of revocations can be trusted: the log was read recently and the
+   * transport (if any) has not been cut off for longer than `boundMs`.
+   */
+  healthy(boundMs: number): boolean {
+    return this.staleForMs < boundMs && (this.transport?.disconnectedForMs ?? 0) < boundMs;
+  }
+
+  /** Wakes the feed; after a reconnect it also checks whether events it missed were purged. */
+  wake(reconnected: boolean): void {
+    if (reconnected) this.checkRetention = true;
+    void this.catchUp().catch(() => {});
   }
 
   get position(): number {
@@ -79,17 +101,25 @@ export class ChangeFeed {
   async write<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
     const result = await this.store.transaction(fn);
     await this.catchUp().catch(() => {});
-    await this.transport?.publish().catch(() => {});
     return result;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running?.catch(() => {});
-    await this.transport?.close();
+    await this.transport?.stop();
   }
 
   private async drain(): Promise<void> {
+    if (this.checkRetention) {
+      this.checkRetention = false;
+      const oldest = await this.store.events.oldestId();
+      if (oldest > this.lastApplied + 1) {
+        const last = await this.store.events.lastId();
+        for (const handler of this.resetHandlers) await handler();
+        this.lastApplied = last;
+      }
+    }
     for (;;) {
       const events = await this.store.events.after(this.lastApplied, 500);
       this.lastSuccessAt = Date.now();

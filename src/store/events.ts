@@ -32,6 +32,8 @@ export class EventStore {
       .insertInto('events')
       .values({ tenant_id: event.tenantId, kind: event.kind, target: event.target, payload: json(event.payload), created_at: event.createdAt })
       .execute();
+    // Delivered to every listening node when (and only if) this transaction commits.
+    if (this.dialect === 'postgres') await sql`select pg_notify('gatehouse_events', '')`.execute(this.db);
   }
 
   async after(id: number, limit: number): Promise<ChangeEvent[]> {

@@ -15,6 +15,7 @@ import { UserStore } from './users.js';
 import { SessionStore } from './sessions.js';
 import { GrantStore } from './grants.js';
 import { LockoutStore } from './lockout.js';
+import { ServiceStore } from './services.js';
 
 export interface Repositories {
   tenants: TenantStore;
@@ -28,6 +29,7 @@ export interface Repositories {
   sessions: SessionStore;
   grants: GrantStore;
   lockout: LockoutStore;
+  services: ServiceStore;
 }
 
 function repositories(db: Executor, dialect: Dialect): Repositories {
@@ -43,6 +45,7 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
     sessions: new SessionStore(db),
     grants: new GrantStore(db),
     lockout: new LockoutStore(db),
+    services: new ServiceStore(db),
   };
 }
 

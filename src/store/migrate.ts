@@ -6,11 +6,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
 import * as core from './migrations/001-core.js';
 import * as signIn from './migrations/002-sign-in.js';
+import * as services from './migrations/003-services.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
   '001-core': core,
   '002-sign-in': signIn,
+  '003-services': services,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -196,6 +196,17 @@ export interface LoginFailureRow {
   locked_until: number;
 }
 
+export interface ServiceRow {
+  tenant_id: string;
+  name: string;
+  path_prefix: string;
+  upstream: string;
+  timeout_ms: number;
+  pass_token: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   tenants: TenantRow;
   signing_keys: SigningKeyRow;
@@ -213,4 +224,5 @@ export interface Database {
   refresh_tokens: RefreshTokenRow;
   consents: ConsentRow;
   login_failures: LoginFailureRow;
+  services: ServiceRow;
 }

@@ -12,6 +12,12 @@ export interface LoginPage {
   clientName: string;
   username?: string;
   error?: string;
+  /**
+   * Origins the form may end up at besides this server: a successful sign-in whose scopes are
+   * already consented to is redirected straight to the client, and browsers apply form-action
+   * to the redirects that follow a form post.
+   */
+  formTargets: string[];
 }
 
 export function loginPage(reply: FastifyReply, page: LoginPage, status = 200): FastifyReply {
@@ -27,6 +33,7 @@ ${page.error ? `<p class="error" role="alert">${e(page.error)}</p>` : ''}
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>`,
+    page.formTargets,
   );
 }
 

@@ -146,7 +146,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
   app.get('/login', async (request, reply) => {
     const pending = await loadPending(request);
     const token = csrf.token(request, reply, request.tenant, pending.id, 'login');
-    return loginPage(reply, { action: `${base(request.tenant)}/login?request=${encodeURIComponent(pending.id)}`, csrf: token, clientName: pending.client.clientName });
+    return loginPage(reply, { action: `${base(request.tenant)}/login?request=${encodeURIComponent(pending.id)}`, csrf: token, clientName: pending.client.clientName, formTargets: [originOf(pending.request.redirectUri)] });
   });
 
   app.post('/login', async (request, reply) => {
@@ -158,7 +158,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     if (!user) {
       // Unknown user, wrong password and locked account look the same (INTERFACE.md "Brute force").
       const token = csrf.token(request, reply, tenant, pending.id, 'login');
-      return loginPage(reply, { action: `${base(tenant)}/login?request=${encodeURIComponent(pending.id)}`, csrf: token, clientName: pending.client.clientName, error: 'The username or password is incorrect.' }, 401);
+      return loginPage(reply, { action: `${base(tenant)}/login?request=${encodeURIComponent(pending.id)}`, csrf: token, clientName: pending.client.clientName, error: 'The username or password is incorrect.', formTargets: [originOf(pending.request.redirectUri)] }, 401);
     }
     const session = await sessions.start(reply, tenant, user.id);
     // prompt=login is satisfied now; the rest of the flow must not ask again.

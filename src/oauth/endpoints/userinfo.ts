@@ -9,14 +9,20 @@ import { bearerToken } from '../bearer.js';
 import { bearerError } from '../errors.js';
 import { TokenRejected } from '../access-tokens.js';
 
+/** OpenID Connect Core §5.3.2: a claim the user does not have is omitted, never null or empty. */
+function present(claims: Record<string, string | boolean | null | undefined>): Record<string, string | boolean> {
+  return Object.fromEntries(Object.entries(claims).filter((entry): entry is [string, string | boolean] => entry[1] !== null && entry[1] !== undefined && entry[1] !== ''));
+}
+
 export function claimsFor(user: User, scopes: string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = { sub: user.id };
   const has = (scope: string) => scopes.includes(scope);
   if (has('profile')) {
     const name = [user.givenName, user.familyName].filter(Boolean).join(' ');
-    Object.assign(claims, { preferred_username: user.username, given_name: user.givenName, family_name: user.familyName, ...(name ? { name } : {}) });
+    Object.assign(claims, present({ preferred_username: user.username, given_name: user.givenName, family_name: user.familyName, name }));
   }
-  if (has('email')) Object.assign(claims, { email: user.email, email_verified: user.emailVerified });
+  // email_verified says something about the email, so it goes only with one.
+  if (has('email') && user.email) Object.assign(claims, { email: user.email, email_verified: user.emailVerified });
   if (has('user_email')) Object.assign(claims, { email: user.email, verified_email: user.emailVerified });
   if (has('user_first_name')) claims.first_name = user.givenName;
   if (has('user_external_id')) claims.external_id = user.externalId;

@@ -1,0 +1,87 @@
+/**
+ * Forwarding to upstreams with undici: request and response bodies stream through, hop-by-hop
+ * headers are dropped (RFC 9110 §7.6.1), the caller's credentials stay here unless the service
+ * asks for them, and Gatehouse's identity headers are set by us only. Timeouts answer 504 and
+ * connection failures 502, as problem JSON.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Service } from './services.js';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const IDENTITY_HEADERS = ['x-gatehouse-client-id', 'x-gatehouse-subject', 'x-gatehouse-scope'];
+
+export interface Identity {
+  clientId: string;
+  subject: string;
+  scope: string;
+}
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function forwardedHeaders(request: FastifyRequest, service: Service, identity: Identity): Record<string, string | string[]> {
+  const named = new Set((request.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || IDENTITY_HEADERS.includes(name)) continue;
+    if (name === 'authorization' && !service.passToken) continue;
+    headers[name] = value;
+  }
+  const length = request.headers['content-length'];
+  if (length !== undefined) headers['content-length'] = length;
+  headers['x-gatehouse-client-id'] = identity.clientId;
+  headers['x-gatehouse-subject'] = identity.subject;
+  headers['x-gatehouse-scope'] = identity.scope;
+  const prior = request.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${prior}, ${request.ip}` : request.ip;
+  headers['x-forwarded-proto'] = request.protocol;
+  if (request.headers.host) headers['x-forwarded-host'] = request.headers.host;
+  return headers;
+}
+
+export class Proxy {
+  private readonly pools = new Map<string, Pool>();
+
+  private pool(upstream: string): Pool {
+    const origin = new URL(upstream).origin;
+    let pool = this.pools.get(origin);
+    if (!pool) this.pools.set(origin, (pool = new Pool(origin, { connections: 128, pipelining: 1 })));
+    return pool;
+  }
+
+  async forward(request: FastifyRequest, reply: FastifyReply, service: Service, path: string, search: string, identity: Identity): Promise<FastifyReply> {
+    const base = new URL(service.upstream);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    let response: Dispatcher.ResponseData<unknown>;
+    try {
+      response = await this.pool(service.upstream).request({
+        method: request.method as Dispatcher.HttpMethod,
+        path: `${base.pathname.replace(/\/$/, '')}${path}${search}`,
+        headers: forwardedHeaders(request, service, identity),
+        body: hasBody ? ((request.body as Readable | undefined) ?? null) : null,
+        headersTimeout: service.timeoutMs,
+        bodyTimeout: service.timeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) throw new UpstreamError(504, `the upstream of ${service.name} did not answer within ${service.timeoutMs} ms`);
+      throw new UpstreamError(502, `the upstream of ${service.name} could not be reached`);
+    }
+    reply.code(response.statusCode);
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    return reply.send(response.body);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+  }
+}
