@@ -86,7 +86,15 @@ function serverSecret(config: Config, log: Logger): ServerSecret {
   return new ServerSecret(fs.readFileSync(file, 'utf8').trim());
 }
 
-export async function createGatehouse(config: Config, log: Logger = createLogger(config)): Promise<Gatehouse> {
+export interface CreateOptions {
+  /**
+   * Embedded in another process (the resource-server library): read and verify only — no
+   * bootstrap of tenants or clients, no background maintenance.
+   */
+  embedded?: boolean;
+}
+
+export async function createGatehouse(config: Config, log: Logger = createLogger(config), options: CreateOptions = {}): Promise<Gatehouse> {
   const secret = serverSecret(config, log);
   const db = openDb(config.databaseUrl);
   try {
@@ -155,6 +163,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
       await store.close();
     },
   };
+  if (options.embedded) return gatehouse;
   try {
     await bootstrap(gatehouse);
   } catch (error) {

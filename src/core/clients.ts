@@ -20,6 +20,7 @@ import type { ServerSecret } from '../crypto/server-secret.js';
 import type { Store } from '../store/index.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ScopeRegistry } from './scopes.js';
+import { PromiseCache } from './promise-cache.js';
 
 export interface IssuedClient {
   client: Client;
@@ -36,7 +37,7 @@ export interface CreateOptions {
 }
 
 export class ClientRegistry {
-  private readonly cache = new Map<string, Promise<Client | undefined>>();
+  private readonly cache = new PromiseCache<string, Client | undefined>();
 
   constructor(
     private readonly store: Store,
@@ -57,15 +58,9 @@ export class ClientRegistry {
   }
 
   get(tenantId: string, clientId: string): Promise<Client | undefined> {
-    const key = `${tenantId}\u0000${clientId}`;
-    let entry = this.cache.get(key);
-    if (!entry) {
-      entry = this.store.clients.get(tenantId, clientId);
-      this.cache.set(key, entry);
-      entry.catch(() => this.cache.delete(key));
-    }
-    return entry;
+    return this.cache.get(`${tenantId}\u0000${clientId}`, () => this.store.clients.get(tenantId, clientId));
   }
+
 
   async require(tenantId: string, clientId: string): Promise<Client> {
     const client = await this.get(tenantId, clientId);
@@ -231,7 +226,7 @@ export class ClientRegistry {
   }
 
   private forgetTenant(tenantId: string): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+    this.cache.deleteWhere((key) => key.startsWith(`${tenantId}\u0000`));
   }
 }
 

@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import type { SigningKeyRow } from '../store/schema.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { nowS } from '../domain/time.js';
+import { PromiseCache } from './promise-cache.js';
 
 interface LoadedKey extends SigningKey {
   activatesAt: number;
@@ -28,7 +29,7 @@ interface TenantKeys {
 const RETIRE_GRACE_S = 60;
 
 export class KeyRing {
-  private readonly tenants = new Map<string, Promise<TenantKeys>>();
+  private readonly tenants = new PromiseCache<string, TenantKeys>();
 
   constructor(
     private readonly store: Store,
@@ -92,18 +93,13 @@ export class KeyRing {
   }
 
   loadedTenants(): string[] {
-    return [...this.tenants.keys()];
+    return this.tenants.keys();
   }
 
   private load(tenantId: string): Promise<TenantKeys> {
-    let entry = this.tenants.get(tenantId);
-    if (!entry) {
-      entry = this.read(tenantId);
-      this.tenants.set(tenantId, entry);
-      entry.catch(() => this.tenants.delete(tenantId));
-    }
-    return entry;
+    return this.tenants.get(tenantId, () => this.read(tenantId));
   }
+
 
   private async read(tenantId: string): Promise<TenantKeys> {
     let rows = await this.store.keys.published(tenantId, nowS());

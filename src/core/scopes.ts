@@ -9,6 +9,7 @@ import type { Actor } from '../domain/actor.js';
 import type { Store } from '../store/index.js';
 import type { Scope } from '../store/scopes.js';
 import type { ChangeFeed } from '../events/change-feed.js';
+import { PromiseCache } from './promise-cache.js';
 
 export type { Scope };
 
@@ -32,7 +33,7 @@ export function isBuiltInScope(name: string): boolean {
 const BUILT_IN_KEYS = new Set([...Object.keys(BUILT_IN_SCOPES), GAM_FULL_CONTROL].map((name) => name.toLowerCase()));
 
 export class ScopeRegistry {
-  private readonly cache = new Map<string, Promise<Map<string, Scope>>>();
+  private readonly cache = new PromiseCache<string, Map<string, Scope>>();
 
   constructor(
     private readonly store: Store,
@@ -45,19 +46,14 @@ export class ScopeRegistry {
 
   /** Every scope of the tenant by exact name, built-ins included. */
   byName(tenantId: string): Promise<Map<string, Scope>> {
-    let entry = this.cache.get(tenantId);
-    if (!entry) {
-      entry = this.store.scopes.all(tenantId).then((rows) => {
-        const map = new Map<string, Scope>();
-        for (const name of Object.keys(BUILT_IN_SCOPES)) map.set(name, builtIn(tenantId, name));
-        for (const row of rows) map.set(row.name, row);
-        return map;
-      });
-      this.cache.set(tenantId, entry);
-      entry.catch(() => this.cache.delete(tenantId));
-    }
-    return entry;
+    return this.cache.get(tenantId, async () => {
+      const map = new Map<string, Scope>();
+      for (const name of Object.keys(BUILT_IN_SCOPES)) map.set(name, builtIn(tenantId, name));
+      for (const row of await this.store.scopes.all(tenantId)) map.set(row.name, row);
+      return map;
+    });
   }
+
 
   /** Names that are not scopes of the tenant (exact, case-sensitive match, RFC 6749 §3.3). */
   async unknown(tenantId: string, names: string[]): Promise<string[]> {

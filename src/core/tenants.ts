@@ -5,6 +5,7 @@
 import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN, type Tenant } from '../domain/tenant.js';
 import type { Store } from '../store/index.js';
 import type { ChangeFeed } from '../events/change-feed.js';
+import { PromiseCache } from './promise-cache.js';
 
 export interface TenantContext {
   tenant: Tenant;
@@ -17,7 +18,7 @@ export interface TenantContext {
 }
 
 export class TenantRegistry {
-  private readonly cache = new Map<string, Promise<TenantContext | undefined>>();
+  private readonly cache = new PromiseCache<string, TenantContext | undefined>();
 
   constructor(
     private readonly store: Store,
@@ -43,14 +44,9 @@ export class TenantRegistry {
   }
 
   get(tenantId: string): Promise<TenantContext | undefined> {
-    let entry = this.cache.get(tenantId);
-    if (!entry) {
-      entry = this.store.tenants.get(tenantId).then((tenant) => tenant && this.context(tenant));
-      this.cache.set(tenantId, entry);
-      entry.catch(() => this.cache.delete(tenantId));
-    }
-    return entry;
+    return this.cache.get(tenantId, () => this.store.tenants.get(tenantId).then((tenant) => tenant && this.context(tenant)));
   }
+
 
   private context(tenant: Tenant): TenantContext {
     const issuer = this.issuerOf(tenant.id);

@@ -14,6 +14,7 @@ import type { User } from '../store/users.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { Lockout } from './lockout.js';
 import type { TokenAdmin } from './tokens.js';
+import { PromiseCache } from './promise-cache.js';
 
 export type { User };
 
@@ -48,7 +49,7 @@ function optionalText(input: Record<string, unknown>, key: string, errors: Field
 }
 
 export class UserRegistry {
-  private readonly cache = new Map<string, Promise<User | undefined>>();
+  private readonly cache = new PromiseCache<string, User | undefined>();
 
   constructor(
     private readonly store: Store,
@@ -68,15 +69,9 @@ export class UserRegistry {
   }
 
   get(tenantId: string, id: string): Promise<User | undefined> {
-    const key = `${tenantId}\u0000${id}`;
-    let entry = this.cache.get(key);
-    if (!entry) {
-      entry = this.store.users.get(tenantId, id);
-      this.cache.set(key, entry);
-      entry.catch(() => this.cache.delete(key));
-    }
-    return entry;
+    return this.cache.get(`${tenantId}\u0000${id}`, () => this.store.users.get(tenantId, id));
   }
+
 
   async require(tenantId: string, id: string): Promise<User> {
     const user = await this.store.users.get(tenantId, id);

@@ -2,9 +2,10 @@
 import type { ScopeRegistry } from '../core/scopes.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { ScopeMatcher } from './matcher.js';
+import { PromiseCache } from '../core/promise-cache.js';
 
 export class ScopeMatchers {
-  private readonly cache = new Map<string, Promise<ScopeMatcher>>();
+  private readonly cache = new PromiseCache<string, ScopeMatcher>();
 
   constructor(
     private readonly scopes: ScopeRegistry,
@@ -16,16 +17,11 @@ export class ScopeMatchers {
   }
 
   forTenant(tenantId: string): Promise<ScopeMatcher> {
-    let entry = this.cache.get(tenantId);
-    if (!entry) {
-      entry = this.scopes.byName(tenantId).then((scopes) => {
-        const matcher = new ScopeMatcher();
-        for (const scope of scopes.values()) for (const pattern of scope.services) matcher.add(scope.name, pattern);
-        return matcher;
-      });
-      this.cache.set(tenantId, entry);
-      entry.catch(() => this.cache.delete(tenantId));
-    }
-    return entry;
+    return this.cache.get(tenantId, async () => {
+      const matcher = new ScopeMatcher();
+      for (const scope of (await this.scopes.byName(tenantId)).values()) for (const pattern of scope.services) matcher.add(scope.name, pattern);
+      return matcher;
+    });
   }
+
 }
