@@ -30,6 +30,7 @@ import { UserTokens } from './oauth/user-tokens.js';
 import { PgListener } from './events/pg-listener.js';
 import { ServiceRegistry } from './gateway/services.js';
 import { ScopeMatchers } from './gateway/scope-matchers.js';
+import { TenantAdmin } from './core/tenant-admin.js';
 
 export interface Gatehouse {
   config: Config;
@@ -50,6 +51,7 @@ export interface Gatehouse {
   userTokens: UserTokens;
   services: ServiceRegistry;
   matchers: ScopeMatchers;
+  tenantAdmin: TenantAdmin;
   /** Flushes pending writes and closes the store. */
   close(): Promise<void>;
 }
@@ -156,6 +158,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     userTokens,
     services,
     matchers,
+    tenantAdmin: new TenantAdmin(store, feed, tenants, clients),
     async close() {
       maintenance.stop();
       await writer.close();

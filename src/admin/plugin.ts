@@ -14,6 +14,7 @@ import { settingsRoutes } from './settings.js';
 import { auditRoutes } from './audit.js';
 import { userRoutes } from './users.js';
 import { serviceRoutes } from './services.js';
+import { tenantRoutes } from './tenants.js';
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -45,6 +46,7 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   tokenRoutes(app, gh, ['tokens']);
   userRoutes(app, gh, ['users']);
   serviceRoutes(app, gh, ['services']);
+  tenantRoutes(app, gh, ['tenants']);
   settingsRoutes(app, gh, ['settings']);
   auditRoutes(app, gh, ['audit']);
 }

@@ -2,6 +2,25 @@ import { settingsFromJson, type Tenant, type TenantSettings } from '../domain/te
 import { json, type Executor } from './executor.js';
 import type { TenantRow } from './schema.js';
 
+/** Every table with a tenant_id, children before parents. The events table keeps the deletion's own event. */
+const TENANT_TABLES = [
+  'refresh_tokens',
+  'grant_families',
+  'authorization_codes',
+  'authorization_requests',
+  'sessions',
+  'consents',
+  'login_failures',
+  'tokens',
+  'client_scopes',
+  'clients',
+  'scopes',
+  'users',
+  'services',
+  'signing_keys',
+  'audit_events',
+] as const;
+
 function toTenant(row: TenantRow): Tenant {
   return { id: row.id, name: row.name, settings: settingsFromJson(row.settings), createdAt: row.created_at };
 }
@@ -22,6 +41,23 @@ export class TenantStore {
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async list(limit: number, after?: string): Promise<Tenant[]> {
+    let query = this.db.selectFrom('tenants').selectAll();
+    if (after !== undefined) query = query.where('id', '>', after);
+    return (await query.orderBy('id').limit(limit).execute()).map(toTenant);
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.db.updateTable('tenants').set({ name }).where('id', '=', id).execute();
+  }
+
+  /** Removes a tenant and everything it owns, table by table (some tables have no foreign key to it). */
+  async deleteWithData(id: string): Promise<boolean> {
+    for (const table of TENANT_TABLES) await this.db.deleteFrom(table).where('tenant_id', '=', id).execute();
+    const result = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async updateSettings(id: string, settings: TenantSettings): Promise<void> {

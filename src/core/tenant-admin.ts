@@ -1,0 +1,88 @@
+/**
+ * Tenants ("repositories" in GAM) as the default tenant's administrators manage them: a new
+ * tenant gets its issuer, lazily its keys, and an admin client whose credentials are shown once;
+ * deleting one removes its data and, through the change feed, invalidates its tokens everywhere.
+ */
+import type { Actor } from '../domain/actor.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN, defaultSettings, type Tenant } from '../domain/tenant.js';
+import { nowS } from '../domain/time.js';
+import type { Store } from '../store/index.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+import type { ClientRegistry } from './clients.js';
+import type { TenantRegistry } from './tenants.js';
+
+export interface CreatedTenant {
+  tenant: Tenant;
+  adminClientId: string;
+  adminClientSecret: string;
+}
+
+export const TENANT_ADMIN_CLIENT = {
+  client_name: 'Tenant admin',
+  client_version: '1',
+  grant_types: ['client_credentials'],
+  response_types: [],
+  scope: 'admin',
+};
+
+export class TenantAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+    private readonly tenants: TenantRegistry,
+    private readonly clients: ClientRegistry,
+  ) {}
+
+  view(tenant: Tenant): Record<string, unknown> {
+    return { id: tenant.id, name: tenant.name, issuer: this.tenants.issuerOf(tenant.id), created_at: tenant.createdAt };
+  }
+
+  async create(input: Record<string, unknown>, actor: Actor): Promise<CreatedTenant> {
+    const id = input.id;
+    const errors = [];
+    if (typeof id !== 'string' || !TENANT_ID_PATTERN.test(id) || id === DEFAULT_TENANT_ID) errors.push({ field: 'id', message: 'id must be 1–64 lower-case letters, digits or "-" (not starting or ending with "-"), and not "default"' });
+    const name = input.name === undefined ? id : input.name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) errors.push({ field: 'name', message: 'name must be a string of 1–200 characters without control characters' });
+    if (errors.length) throw new ValidationError(errors);
+    const tenant: Tenant = { id: id as string, name: (name as string).trim(), settings: defaultSettings(), createdAt: nowS() };
+    if (!(await this.store.tenants.insertIfMissing(tenant))) throw new ConflictError(`a tenant "${tenant.id}" already exists`);
+    await this.feed.write(async (tx) => {
+      await tx.events.append({ tenantId: tenant.id, kind: 'tenant.changed', target: tenant.id, payload: {}, createdAt: tenant.createdAt });
+      await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.created', target: tenant.id, detail: { name: tenant.name }, createdAt: tenant.createdAt });
+    });
+    const issued = await this.clients.create(tenant.id, tenant.settings, TENANT_ADMIN_CLIENT, actor);
+    return { tenant, adminClientId: issued.client.clientId, adminClientSecret: issued.clientSecret! };
+  }
+
+  async rename(id: string, input: Record<string, unknown>, actor: Actor): Promise<Tenant> {
+    const tenant = await this.require(id);
+    const name = input.name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) throw ValidationError.field('name', 'name must be a string of 1–200 characters without control characters');
+    if (input.id !== undefined && input.id !== id) throw ValidationError.field('id', 'the id of a tenant cannot change');
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await tx.tenants.rename(id, name.trim());
+      await tx.events.append({ tenantId: id, kind: 'tenant.changed', target: id, payload: {}, createdAt: now });
+      await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.renamed', target: id, detail: { name }, createdAt: now });
+    });
+    return { ...tenant, name: name.trim() };
+  }
+
+  async delete(id: string, actor: Actor): Promise<void> {
+    if (id === DEFAULT_TENANT_ID) throw new ConflictError('the default tenant cannot be deleted');
+    await this.require(id);
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await tx.tenants.deleteWithData(id);
+      await tx.events.append({ tenantId: id, kind: 'tenant.deleted', target: id, payload: {}, createdAt: now });
+      await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.deleted', target: id, detail: {}, createdAt: now });
+    });
+  }
+
+  async require(id: string): Promise<Tenant> {
+    const tenant = await this.store.tenants.get(id);
+    if (!tenant) throw new NotFoundError(`no tenant "${id}"`);
+    return tenant;
+  }
+}

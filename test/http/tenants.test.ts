@@ -1,0 +1,94 @@
+/** Tenants ("repositories"): created by the default tenant's admins, isolated, deleted with everything they issued. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
+import { testDatabases } from '../helpers/databases.js';
+import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
+import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+
+for (const database of testDatabases()) {
+  describe(`tenants on ${database.name}`, () => {
+    let server: TestServer;
+    let rootAdmin: string;
+    let acme: { id: string; secret: string; token: string };
+
+    before(async () => {
+      server = await startServer(await database.create());
+      rootAdmin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      const created = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'acme', name: 'Acme Corp' }, bearer(rootAdmin)));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.issuer, `${server.url}/t/acme`);
+      const token = await clientCredentialsToken(`${server.url}/t/acme`, created.body.admin_client_id, created.body.admin_client_secret);
+      acme = { id: created.body.admin_client_id, secret: created.body.admin_client_secret, token };
+    });
+    after(() => server.close());
+
+    test('a tenant is its own issuer, with its own metadata and keys', async () => {
+      const claims = decodeJwt(acme.token);
+      assert.equal(claims.iss, `${server.url}/t/acme`);
+      assert.equal(claims.aud, `${server.url}/t/acme/gateway`);
+      const rfc8414 = await request(`${server.url}/.well-known/oauth-authorization-server/t/acme`);
+      assert.equal(rfc8414.body.issuer, `${server.url}/t/acme`);
+      assert.equal(rfc8414.body.token_endpoint, `${server.url}/t/acme/oauth/token`);
+      const oidc = await request(`${server.url}/t/acme/.well-known/openid-configuration`);
+      assert.equal(oidc.body.issuer, `${server.url}/t/acme`);
+      const rootKeys = (await request(`${server.url}/oauth/jwks`)).body.keys.map((k: { kid: string }) => k.kid);
+      const acmeKeys = (await request(`${server.url}/t/acme/oauth/jwks`)).body.keys.map((k: { kid: string }) => k.kid);
+      assert.ok(acmeKeys.length > 0);
+      assert.ok(acmeKeys.every((kid: string) => !rootKeys.includes(kid)));
+    });
+
+    test('duplicate, invalid and reserved ids are refused', async () => {
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'acme' }, bearer(rootAdmin)))).status, 409);
+      for (const id of ['Acme', '-x', 'default', 'a/b', '']) {
+        const response = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id }, bearer(rootAdmin)));
+        assert.equal(response.status, 400, id);
+        assert.equal(response.body.errors[0].field, 'id');
+      }
+    });
+
+    test('admin authority: root admins act on every tenant; a tenant admin only on its own', async () => {
+      assert.equal((await request(`${server.url}/t/acme/admin/api/v1/clients`, { headers: bearer(rootAdmin) })).status, 200);
+      assert.equal((await request(`${server.url}/t/acme/admin/api/v1/clients`, { headers: bearer(acme.token) })).status, 200);
+      assert.equal((await request(`${server.url}/admin/api/v1/clients`, { headers: bearer(acme.token) })).status, 403);
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants`, { headers: bearer(acme.token) })).status, 403);
+      assert.equal((await request(`${server.url}/t/acme/admin/api/v1/tenants`, { headers: bearer(acme.token) })).status, 403);
+    });
+
+    test('nothing crosses tenants: clients, tokens, scopes, users', async () => {
+      // A client of acme does not exist at the root.
+      const atRoot = await request(`${server.url}/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(acme.id, acme.secret) }));
+      assert.equal(atRoot.status, 401);
+      // acme's token is inactive at the root's introspection, and the root's at acme's.
+      assert.deepEqual((await request(`${server.url}/oauth/introspect`, form({ token: acme.token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }))).body, { active: false });
+      assert.deepEqual((await request(`${server.url}/t/acme/oauth/introspect`, form({ token: rootAdmin }, { authorization: basic(acme.id, acme.secret) }))).body, { active: false });
+      // A revocation through the wrong tenant changes nothing.
+      await request(`${server.url}/oauth/revoke`, form({ token: acme.token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }));
+      assert.equal((await request(`${server.url}/t/acme/oauth/introspect`, form({ token: acme.token }, { authorization: basic(acme.id, acme.secret) }))).body.active, true);
+      // Scopes and users of one tenant are unknown in the other.
+      assert.equal((await request(`${server.url}/t/acme/admin/api/v1/scopes`, json('POST', { name: 'acme.only', services: ['/acme/**'] }, bearer(acme.token)))).status, 201);
+      assert.equal((await request(`${server.url}/admin/api/v1/scopes/acme.only`, { headers: bearer(rootAdmin) })).status, 404);
+      const user = await request(`${server.url}/t/acme/admin/api/v1/users`, json('POST', { username: 'wile', password: 'coyote-password-1' }, bearer(acme.token)));
+      assert.equal(user.status, 201);
+      assert.equal((await request(`${server.url}/admin/api/v1/users/${user.body.id}`, { headers: bearer(rootAdmin) })).status, 404);
+    });
+
+    test('deleting a tenant removes it and refuses its tokens at once', async () => {
+      const created = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'doomed' }, bearer(rootAdmin)));
+      const token = await clientCredentialsToken(`${server.url}/t/doomed`, created.body.admin_client_id, created.body.admin_client_secret);
+      assert.equal((await request(`${server.url}/t/doomed/admin/api/v1/clients`, { headers: bearer(token) })).status, 200);
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/doomed`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 204);
+      assert.equal((await request(`${server.url}/t/doomed/admin/api/v1/clients`, { headers: bearer(token) })).status, 404);
+      assert.equal((await request(`${server.url}/t/doomed/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(created.body.admin_client_id, created.body.admin_client_secret) }))).status, 404);
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/doomed`, { headers: bearer(rootAdmin) })).status, 404);
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/default`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 409);
+    });
+
+    test('rename and list', async () => {
+      const renamed = await request(`${server.url}/admin/api/v1/tenants/acme`, json('PATCH', { name: 'ACME Inc' }, bearer(rootAdmin)));
+      assert.equal(renamed.body.name, 'ACME Inc');
+      const list = await request(`${server.url}/admin/api/v1/tenants?limit=500`, { headers: bearer(rootAdmin) });
+      assert.deepEqual(list.body.items.map((t: { id: string }) => t.id).sort(), ['acme', 'default']);
+    });
+  });
+}
