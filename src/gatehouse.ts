@@ -31,6 +31,7 @@ import { PgListener } from './events/pg-listener.js';
 import { ServiceRegistry } from './gateway/services.js';
 import { ScopeMatchers } from './gateway/scope-matchers.js';
 import { TenantAdmin } from './core/tenant-admin.js';
+import { ApiKeys } from './core/api-keys.js';
 
 export interface Gatehouse {
   config: Config;
@@ -52,6 +53,7 @@ export interface Gatehouse {
   services: ServiceRegistry;
   matchers: ScopeMatchers;
   tenantAdmin: TenantAdmin;
+  apiKeys: ApiKeys;
   /** Flushes pending writes and closes the store. */
   close(): Promise<void>;
 }
@@ -159,6 +161,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     services,
     matchers,
     tenantAdmin: new TenantAdmin(store, feed, tenants, clients),
+    apiKeys: new ApiKeys(store, feed, secret, clients, users, scopes, tokenAdmin),
     async close() {
       maintenance.stop();
       await writer.close();

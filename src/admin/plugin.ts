@@ -15,6 +15,7 @@ import { auditRoutes } from './audit.js';
 import { userRoutes } from './users.js';
 import { serviceRoutes } from './services.js';
 import { tenantRoutes } from './tenants.js';
+import { apiKeyRoutes } from './api-keys.js';
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -47,6 +48,7 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   userRoutes(app, gh, ['users']);
   serviceRoutes(app, gh, ['services']);
   tenantRoutes(app, gh, ['tenants']);
+  apiKeyRoutes(app, gh, ['api keys']);
   settingsRoutes(app, gh, ['settings']);
   auditRoutes(app, gh, ['audit']);
 }

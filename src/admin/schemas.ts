@@ -148,6 +148,7 @@ export const SettingsSchema = Type.Object({
   allowed_grants: Type.Array(Type.String()),
   allow_insecure_redirect_uris: Type.Boolean(),
   refresh_token_grace_s: Type.Integer(),
+  api_keys_enabled: Type.Boolean(),
   lockout,
   compat,
 });
@@ -157,6 +158,7 @@ export const SettingsPatchSchema = Type.Object(
     allowed_grants: Type.Optional(Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('implicit'), Type.Literal('client_credentials'), Type.Literal('password'), Type.Literal('refresh_token')]))),
     allow_insecure_redirect_uris: Type.Optional(Type.Boolean()),
     refresh_token_grace_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 300, description: 'retry grace for confidential clients’ refreshes; 0 = off' })),
+    api_keys_enabled: Type.Optional(Type.Boolean({ description: 'the apikey authentication type (GAM)' })),
     lockout: Type.Optional(Type.Partial(lockout, { additionalProperties: false })),
     compat: Type.Optional(Type.Partial(compat, { additionalProperties: false })),
   },

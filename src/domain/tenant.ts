@@ -23,6 +23,8 @@ export interface TenantSettings {
   allow_insecure_redirect_uris: boolean;
   /** Seconds in which a confidential client's retry of a refresh gets the same successor pair (RFC 9700 §4.14); 0 = off. */
   refresh_token_grace_s: number;
+  /** The `apikey` authentication type (GAM): API keys can be exchanged for tokens. */
+  api_keys_enabled: boolean;
   lockout: LockoutSettings;
   compat: CompatSettings;
 }
@@ -35,6 +37,7 @@ export function defaultSettings(): TenantSettings {
     allowed_grants: [...ALL_GRANTS],
     allow_insecure_redirect_uris: false,
     refresh_token_grace_s: 0,
+    api_keys_enabled: true,
     lockout: { max_failures: 30, wait_increment_s: 60, max_wait_s: 900, reset_after_s: 43200 },
     compat: { oauth_scheme: false, json_token_body: false, query_refresh: false, gam: false },
   };

@@ -4,7 +4,7 @@
  * revocation state and client registry, with no database read.
  */
 import { jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
-import { randomId } from '../crypto/random.js';
+import { timeOrderedId } from '../crypto/random.js';
 import { mintJwt } from '../crypto/jwt-minter.js';
 import type { Client } from '../domain/client.js';
 import { nowS } from '../domain/time.js';
@@ -80,7 +80,8 @@ export class AccessTokens {
     const iat = Math.max(nowS(), request.client.notBefore + 1, (request.subjectNotBefore ?? -1) + 1);
     const expiresIn = neverExpires ? this.maxLifetimeS : Math.min(lifetime, this.maxLifetimeS);
     const exp = iat + expiresIn;
-    const jti = randomId();
+    // Time-ordered: the jtis of one batch share index pages in the tokens table (crypto/random.ts).
+    const jti = timeOrderedId();
     const key = await this.keys.signingKey(request.tenant.tenant.id);
     const scope = request.scopes.join(' ');
     const token = mintJwt(key, 'at+jwt', {

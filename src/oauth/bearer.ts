@@ -6,11 +6,13 @@
 import type { FastifyRequest } from 'fastify';
 import { bearerError } from './errors.js';
 
-export function bearerToken(request: FastifyRequest, realm: string, allowOAuthScheme: boolean): string | undefined {
+/** `allowBare`: GAM's userinfo (seed 004) sends the token with no scheme at all; only there, with compat.gam. */
+export function bearerToken(request: FastifyRequest, realm: string, allowOAuthScheme: boolean, allowBare = false): string | undefined {
   const query = request.query as Record<string, unknown> | undefined;
   if (query && 'access_token' in query) throw bearerError('invalid_request', 'access tokens must not be sent in the URL; use the Authorization header', realm);
   const header = request.headers.authorization;
   if (!header) return undefined;
+  if (allowBare && /^[A-Za-z0-9\-._~+/]+=*$/.test(header.trim())) return header.trim();
   const match = /^(Bearer|OAuth) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
   if (!match) throw bearerError('invalid_request', 'the Authorization header must be "Bearer <token>"', realm);
   if (match[1]!.toLowerCase() === 'oauth' && !allowOAuthScheme) throw bearerError('invalid_request', 'the OAuth authorization scheme is not enabled for this tenant (compat.oauth_scheme)', realm);

@@ -10,6 +10,7 @@ import { jwksEndpoint } from './endpoints/jwks.js';
 import { discoveryEndpoints } from './endpoints/discovery.js';
 import { registrationEndpoints } from './endpoints/register.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { apiKeyEndpoints } from './endpoints/api-keys.js';
 
 export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -21,4 +22,5 @@ export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse 
   discoveryEndpoints(app, gh);
   registrationEndpoints(app, gh);
   userinfoEndpoint(app, gh);
+  apiKeyEndpoints(app, gh);
 }

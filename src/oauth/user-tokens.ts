@@ -24,6 +24,8 @@ const ID_TOKEN_LIFETIME_S = 3600;
 export interface FamilyStart {
   authTime: number;
   scopes: string[];
+  /** The API key the family was exchanged for: deleting the key revokes the family. */
+  apiKeyId?: string;
 }
 
 export interface UserTokenRequest {
@@ -73,6 +75,7 @@ export class UserTokens {
       refresh_count_left: client.refreshTokenLimit,
       created_at: nowS(),
       revoked_at: null,
+      api_key_id: start.apiKeyId ?? null,
     });
     return id;
   }

@@ -16,6 +16,7 @@ import { SessionStore } from './sessions.js';
 import { GrantStore } from './grants.js';
 import { LockoutStore } from './lockout.js';
 import { ServiceStore } from './services.js';
+import { ApiKeyStore } from './api-keys.js';
 
 export interface Repositories {
   tenants: TenantStore;
@@ -30,6 +31,7 @@ export interface Repositories {
   grants: GrantStore;
   lockout: LockoutStore;
   services: ServiceStore;
+  apiKeys: ApiKeyStore;
 }
 
 function repositories(db: Executor, dialect: Dialect): Repositories {
@@ -46,6 +48,7 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
     grants: new GrantStore(db),
     lockout: new LockoutStore(db),
     services: new ServiceStore(db),
+    apiKeys: new ApiKeyStore(db),
   };
 }
 

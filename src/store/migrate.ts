@@ -7,12 +7,14 @@ import type { Db } from './db.js';
 import * as core from './migrations/001-core.js';
 import * as signIn from './migrations/002-sign-in.js';
 import * as services from './migrations/003-services.js';
+import * as apiKeys from './migrations/004-api-keys.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
   '001-core': core,
   '002-sign-in': signIn,
   '003-services': services,
+  '004-api-keys': apiKeys,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -166,6 +166,7 @@ export interface GrantFamilyRow {
   refresh_count_left: number | null;
   created_at: number;
   revoked_at: number | null;
+  api_key_id?: string | null;
 }
 
 export interface RefreshTokenRow {
@@ -207,6 +208,20 @@ export interface ServiceRow {
   updated_at: number;
 }
 
+export interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  client_id: string;
+  key_hash: string;
+  /** The first characters of the key, to tell keys apart in lists. */
+  hint: string;
+  scope: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
 export interface Database {
   tenants: TenantRow;
   signing_keys: SigningKeyRow;
@@ -225,4 +240,5 @@ export interface Database {
   consents: ConsentRow;
   login_failures: LoginFailureRow;
   services: ServiceRow;
+  api_keys: ApiKeyRow;
 }

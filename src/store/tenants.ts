@@ -4,6 +4,7 @@ import type { TenantRow } from './schema.js';
 
 /** Every table with a tenant_id, children before parents. The events table keeps the deletion's own event. */
 const TENANT_TABLES = [
+  'api_keys',
   'refresh_tokens',
   'grant_families',
   'authorization_codes',

@@ -8,10 +8,20 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
 import { refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
-import { grants } from '../grants/index.js';
+import { selectGrant } from '../grants/index.js';
+import type { TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 
-export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', '/oauth/gam/v2.0/access_token'];
+const GAM_TOKEN_PATH = '/oauth/gam/v2.0/access_token';
+export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', GAM_TOKEN_PATH];
+
+/**
+ * The response as GAM 18 shows it (seed 004), only on its own path with compat.gam on:
+ * `expires_in: 0`, an empty refresh_token rather than none, scopes joined with "+".
+ */
+function gamTokenResponse(response: TokenResponse): Record<string, unknown> {
+  return { ...response, expires_in: 0, refresh_token: response.refresh_token ?? '', scope: response.scope.split(' ').join('+') };
+}
 
 function isJson(request: FastifyRequest): boolean {
   return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
@@ -49,13 +59,18 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
 
     const grantType = params.grant_type;
     if (!grantType) throw invalidRequest('grant_type is required');
-    const grant = grants.get(grantType);
+    const grant = selectGrant(params);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
-    if (!tenant.tenant.settings.allowed_grants.includes(grantType)) throw unauthorizedClient(`grant_type "${grantType}" is disabled in this tenant`);
-    if (!client.grantTypes.includes(grantType)) throw unauthorizedClient(`this client is not allowed to use grant_type "${grantType}"`);
+    if (grant.permits) {
+      if (!grant.permits(client, tenant)) throw unauthorizedClient(`this client may not use grant_type "${grantType}" here`);
+    } else {
+      if (!tenant.tenant.settings.allowed_grants.includes(grantType)) throw unauthorizedClient(`grant_type "${grantType}" is disabled in this tenant`);
+      if (!client.grantTypes.includes(grantType)) throw unauthorizedClient(`this client is not allowed to use grant_type "${grantType}"`);
+    }
 
     const response = await grant.handle({ tenant, client, params, services: gh });
-    return reply.send(response);
+    const gamShape = tenant.tenant.settings.compat.gam && request.routeOptions.url?.endsWith(GAM_TOKEN_PATH);
+    return reply.send(gamShape ? gamTokenResponse(response) : response);
   };
   const refuseGet = async (_request: FastifyRequest, reply: FastifyReply) => {
     reply.header('allow', 'POST');

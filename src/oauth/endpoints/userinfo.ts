@@ -34,7 +34,8 @@ export function userinfoEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     reply.header('cache-control', 'no-store');
     const tenant = request.tenant;
     const realm = tenant.issuer;
-    const token = bearerToken(request, realm, tenant.tenant.settings.compat.oauth_scheme);
+    const { compat } = tenant.tenant.settings;
+    const token = bearerToken(request, realm, compat.oauth_scheme, compat.gam && request.routeOptions.url?.endsWith('/oauth/gam/v2.0/userinfo'));
     if (!token) {
       reply.header('www-authenticate', `Bearer realm="${realm}"`);
       return reply.code(401).send({ error: 'invalid_token', error_description: 'an access token is required' });

@@ -9,6 +9,7 @@ import type { UserRegistry } from '../../core/users.js';
 import type { TokenAdmin } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import type { ChangeFeed } from '../../events/change-feed.js';
+import type { ApiKeys } from '../../core/api-keys.js';
 
 /** What grants may use: narrow on purpose, so a grant cannot reach around the layers. */
 export interface GrantServices {
@@ -19,6 +20,7 @@ export interface GrantServices {
   tokenAdmin: TokenAdmin;
   store: Store;
   feed: ChangeFeed;
+  apiKeys: ApiKeys;
 }
 
 export interface TokenRequestContext {
@@ -42,5 +44,10 @@ export interface TokenResponse {
 export interface Grant {
   /** The grant_type value this handler answers. */
   type: string;
+  /**
+   * Whether the client may use this grant. Default: the tenant's allowed_grants and the client's
+   * grant_types both list `type`. API keys answer to the client's api_key_enabled instead.
+   */
+  permits?(client: Client, tenant: TenantContext): boolean;
   handle(ctx: TokenRequestContext): Promise<TokenResponse>;
 }

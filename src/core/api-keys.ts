@@ -1,0 +1,141 @@
+/**
+ * API keys (GeneXus GAM, seed 004): a user holds a key per application and exchanges it for an
+ * access token. A key is shown once and stored as a keyed hash. It stops working when it expires
+ * or is deleted, when its user is disabled, when its application is deactivated or turns API keys
+ * off, or when the application stops publishing a scope the key carries ("the API Key is
+ * invalidated, and a new one must be generated"); admins see which.
+ */
+import { randomId } from '../crypto/random.js';
+import { newApiKey, isWellFormedApiKey } from '../crypto/api-key-format.js';
+import type { ServerSecret } from '../crypto/server-secret.js';
+import type { Actor } from '../domain/actor.js';
+import type { Client } from '../domain/client.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { parseScopeParam } from '../domain/scope.js';
+import { nowS } from '../domain/time.js';
+import type { Store } from '../store/index.js';
+import type { ApiKeyRow } from '../store/schema.js';
+import type { ChangeFeed } from '../events/change-feed.js';
+import type { ClientRegistry } from './clients.js';
+import type { ScopeRegistry } from './scopes.js';
+import type { TokenAdmin } from './tokens.js';
+import type { User, UserRegistry } from './users.js';
+import { scopesForUser } from '../oauth/user-tokens.js';
+
+export interface IssuedApiKey {
+  row: ApiKeyRow;
+  apiKey: string;
+}
+
+/** Why a key does not work, or undefined when it does. */
+export function apiKeyProblem(row: ApiKeyRow, user: User | undefined, client: Client | undefined, now = nowS()): string | undefined {
+  if (row.expires_at !== null && Number(row.expires_at) <= now) return 'expired';
+  if (!user) return 'user deleted';
+  if (user.disabled) return 'user disabled';
+  if (!client) return 'application deleted';
+  if (!client.active) return 'application deactivated';
+  if (!client.apiKey.enabled) return 'application has API keys turned off';
+  const missing = (row.scope ? row.scope.split(' ') : []).filter((scope) => !client.scopes.includes(scope));
+  if (missing.length > 0) return `application no longer publishes ${missing.join(' ')}`;
+  return undefined;
+}
+
+export class ApiKeys {
+  constructor(
+    private readonly store: Store,
+    private readonly feed: ChangeFeed,
+    private readonly secret: ServerSecret,
+    private readonly clients: ClientRegistry,
+    private readonly users: UserRegistry,
+    private readonly scopes: ScopeRegistry,
+    private readonly tokens: TokenAdmin,
+  ) {}
+
+  async view(row: ApiKeyRow): Promise<Record<string, unknown>> {
+    const problem = apiKeyProblem(row, await this.users.get(row.tenant_id, row.user_id), await this.clients.get(row.tenant_id, row.client_id));
+    return {
+      id: row.id,
+      client_id: row.client_id,
+      scope: row.scope,
+      hint: row.hint,
+      created_at: Number(row.created_at),
+      expires_at: row.expires_at === null ? null : Number(row.expires_at),
+      last_used_at: row.last_used_at === null ? null : Number(row.last_used_at),
+      status: problem ? 'invalid' : 'valid',
+      invalid_reason: problem ?? null,
+    };
+  }
+
+  /** seed 004 "GENERATE": a key for this user and application, with the application's (or narrower) scopes. */
+  async create(tenantId: string, userId: string, input: Record<string, unknown>, actor: Actor): Promise<IssuedApiKey> {
+    const user = await this.users.require(tenantId, userId);
+    const clientId = input.client_id;
+    if (typeof clientId !== 'string') throw ValidationError.field('client_id', 'client_id is required');
+    const client = await this.clients.get(tenantId, clientId);
+    if (!client) throw ValidationError.field('client_id', `no application with client_id "${clientId}"`);
+    if (!client.apiKey.enabled) throw ValidationError.field('client_id', 'this application does not allow API keys (api_key_enabled is false)');
+    if (!client.active) throw ValidationError.field('client_id', 'this application is deactivated');
+    if (user.disabled) throw ValidationError.field('user', 'the user is disabled');
+    const offered = scopesForUser(client.scopes, user, await this.scopes.byName(tenantId));
+    let scopes = offered;
+    if (input.scope !== undefined) {
+      const requested = typeof input.scope === 'string' ? parseScopeParam(input.scope.replace(/\+/g, ' ')) : undefined;
+      if (!requested) throw ValidationError.field('scope', 'scope must be space- (or +-) separated scope names');
+      const outside = requested.filter((scope) => !offered.includes(scope));
+      if (outside.length > 0) throw ValidationError.field('scope', `not available to this user on this application: ${outside.join(' ')}`);
+      if (!client.apiKey.scopeCustomization && requested.length !== offered.length) {
+        throw ValidationError.field('scope', 'this application does not allow scope customization: omit scope to get all its scopes');
+      }
+      scopes = offered.filter((scope) => requested.includes(scope));
+    }
+    const apiKey = newApiKey();
+    const now = nowS();
+    const row: ApiKeyRow = {
+      id: randomId(),
+      tenant_id: tenantId,
+      user_id: user.id,
+      client_id: client.clientId,
+      key_hash: this.secret.lookupKeys(apiKey)[0]!,
+      hint: apiKey.slice(0, 10),
+      scope: scopes.join(' '),
+      created_at: now,
+      expires_at: client.apiKey.timeoutHours === 0 ? null : now + client.apiKey.timeoutHours * 3600,
+      last_used_at: null,
+    };
+    await this.feed.write(async (tx) => {
+      await tx.apiKeys.insert(row);
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'api_key.created', target: row.id, detail: { user_id: user.id, client_id: client.clientId, scope: row.scope }, createdAt: now });
+    });
+    return { row, apiKey };
+  }
+
+  async listOfUser(tenantId: string, userId: string): Promise<ApiKeyRow[]> {
+    return this.store.apiKeys.ofUser(tenantId, userId);
+  }
+
+  /** Deletes a key and revokes every token exchanged for it. */
+  async delete(tenantId: string, userId: string, id: string, actor: Actor): Promise<void> {
+    const row = await this.store.apiKeys.get(tenantId, id);
+    if (!row || row.user_id !== userId) throw new NotFoundError(`no API key "${id}" for this user`);
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await this.tokens.revokeFamiliesIn(tx, tenantId, await tx.apiKeys.familiesOfKey(id), now, 'API key deleted');
+      await tx.apiKeys.delete(tenantId, id);
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'api_key.deleted', target: id, detail: {}, createdAt: now });
+    });
+  }
+
+  /**
+   * The key's row when `apiKey` is a working key of this client; undefined otherwise (callers
+   * answer every failure alike). Records its use.
+   */
+  async check(tenantId: string, client: Client, apiKey: string): Promise<{ row: ApiKeyRow; user: User } | undefined> {
+    if (!isWellFormedApiKey(apiKey)) return undefined;
+    const row = await this.store.apiKeys.byHash(this.secret.lookupKeys(apiKey));
+    if (!row || row.tenant_id !== tenantId || row.client_id !== client.clientId) return undefined;
+    const user = await this.users.get(tenantId, row.user_id);
+    if (apiKeyProblem(row, user, client)) return undefined;
+    await this.store.apiKeys.touch(row.id, nowS());
+    return { row, user: user! };
+  }
+}

@@ -1,0 +1,40 @@
+import type { Executor } from './executor.js';
+import type { ApiKeyRow } from './schema.js';
+
+export class ApiKeyStore {
+  constructor(private readonly db: Executor) {}
+
+  async insert(row: ApiKeyRow): Promise<void> {
+    await this.db.insertInto('api_keys').values(row).execute();
+  }
+
+  async byHash(hashes: string[]): Promise<ApiKeyRow | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('key_hash', 'in', hashes).executeTakeFirst();
+  }
+
+  async get(tenantId: string, id: string): Promise<ApiKeyRow | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  }
+
+  async ofUser(tenantId: string, userId: string): Promise<ApiKeyRow[]> {
+    return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+  }
+
+  async ofClient(tenantId: string, clientId: string): Promise<ApiKeyRow[]> {
+    return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
+  }
+
+  async touch(id: string, now: number): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('api_keys').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async familiesOfKey(id: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('grant_families').select('id').where('api_key_id', '=', id).where('revoked_at', 'is', null).execute();
+    return rows.map((r) => r.id);
+  }
+}
