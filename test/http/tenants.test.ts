@@ -84,6 +84,24 @@ for (const database of testDatabases()) {
       assert.equal((await request(`${server.url}/admin/api/v1/tenants/default`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 409);
     });
 
+    test('GAM additional_parameters picks the repository at the default endpoint, only with compat.gam', async () => {
+      const body = { grant_type: 'client_credentials', client_id: acme.id, client_secret: acme.secret, additional_parameters: JSON.stringify({ AuthenticationTypeName: 'local', Repository: 'acme' }) };
+      const headers = { 'GeneXus-Agent': 'SmartDevice Application' };
+      const off = await request(`${server.url}/oauth/access_token`, form(body, headers));
+      assert.equal(off.status, 401, 'without compat.gam the request stays in the default tenant, where the client is unknown');
+      await request(`${server.url}/admin/api/v1/settings`, json('PATCH', { compat: { gam: true } }, bearer(rootAdmin)));
+      await request(`${server.url}/t/acme/admin/api/v1/settings`, json('PATCH', { compat: { gam: true } }, bearer(acme.token)));
+      try {
+        const on = await request(`${server.url}/oauth/access_token`, form(body, headers));
+        assert.equal(on.status, 200, JSON.stringify(on.body));
+        assert.equal(decodeJwt(on.body.access_token).iss, `${server.url}/t/acme`);
+        const unknown = await request(`${server.url}/oauth/access_token`, form({ ...body, additional_parameters: '{"Repository":"nope"}' }, headers));
+        assert.equal(unknown.body.error, 'invalid_request');
+      } finally {
+        await request(`${server.url}/admin/api/v1/settings`, json('PATCH', { compat: { gam: false } }, bearer(rootAdmin)));
+      }
+    });
+
     test('rename and list', async () => {
       const renamed = await request(`${server.url}/admin/api/v1/tenants/acme`, json('PATCH', { name: 'ACME Inc' }, bearer(rootAdmin)));
       assert.equal(renamed.body.name, 'ACME Inc');

@@ -11,6 +11,7 @@ import { presentedCredentials } from '../client-auth.js';
 import { selectGrant } from '../grants/index.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
+import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
 
 const GAM_TOKEN_PATH = '/oauth/gam/v2.0/access_token';
 export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', GAM_TOKEN_PATH];
@@ -50,11 +51,29 @@ function tokenParams(request: FastifyRequest, tenant: TenantContext): Params {
   return body;
 }
 
+/**
+ * GAM's multi-tenant selection (seed 001): at the default tenant's endpoint, with compat.gam on,
+ * `additional_parameters={"Repository":"<tenant id>", …}` sends the request to that tenant.
+ */
+async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Params): Promise<TenantContext> {
+  if (params.additional_parameters === undefined || tenant.tenant.id !== DEFAULT_TENANT_ID || !tenant.tenant.settings.compat.gam) return tenant;
+  let repository: unknown;
+  try {
+    repository = (JSON.parse(params.additional_parameters) as { Repository?: unknown }).Repository;
+  } catch {
+    throw invalidRequest('additional_parameters must be a JSON object');
+  }
+  if (repository === undefined) return tenant;
+  const selected = typeof repository === 'string' ? await gh.tenants.get(repository) : undefined;
+  if (!selected || !selected.tenant.settings.compat.gam) throw invalidRequest('additional_parameters.Repository names no tenant that accepts GAM requests');
+  return selected;
+}
+
 export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    const tenant = request.tenant;
-    const params = tokenParams(request, tenant);
+    const params = tokenParams(request, request.tenant);
+    const tenant = await selectedTenant(gh, request.tenant, params);
     const client = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
 
     const grantType = params.grant_type;
