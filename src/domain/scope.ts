@@ -57,6 +57,15 @@ export function servicePatternError(pattern: string): string | undefined {
     if (segment === '.' || segment === '..') return 'must not contain dot-segments';
     if (segment.includes('*')) return `"*" must stand for a whole segment, got "${segment}"`;
     if (!SEGMENT.test(segment)) return `segment "${segment}" has characters not allowed in a URL path`;
+    // A pattern must be able to match a normalised request path (gateway/path.ts refuses these).
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return `segment "${segment}" has a malformed percent-encoding`;
+    }
+    if (/[/\\\u0000]/.test(decoded)) return `segment "${segment}" encodes "/", "\\" or NUL, which no request path can contain`;
+    if (decoded === '.' || decoded === '..') return 'must not contain dot-segments, literal or encoded';
   }
   return undefined;
 }

@@ -7,6 +7,9 @@
 import type { Repositories, Store } from '../store/index.js';
 import type { ChangeEvent } from '../store/events.js';
 
+/** The shortest poll interval requireFreshness will set. */
+const MIN_POLL_MS = 25;
+
 export type EventHandler = (event: ChangeEvent) => void | Promise<void>;
 
 /** What tells this node that other nodes appended events (PostgreSQL LISTEN/NOTIFY). */
@@ -29,7 +32,7 @@ export class ChangeFeed {
 
   constructor(
     private readonly store: Store,
-    private readonly pollIntervalMs = 1000,
+    private pollIntervalMs = 1000,
   ) {}
 
   on(handler: EventHandler): void {
@@ -46,7 +49,23 @@ export class ChangeFeed {
    * transport (if any) has not been cut off for longer than `boundMs`.
    */
   healthy(boundMs: number): boolean {
+    this.requireFreshness(boundMs);
     return this.staleForMs < boundMs && (this.transport?.disconnectedForMs ?? 0) < boundMs;
+  }
+
+  /**
+   * Polls often enough that a reachable store keeps `staleForMs` well under `boundMs`: with a
+   * bound at or below the poll interval, a healthy node would report itself stale between polls
+   * (and its gateway answer 503) for a share of every interval.
+   */
+  requireFreshness(boundMs: number): void {
+    const wanted = Math.max(MIN_POLL_MS, Math.floor(boundMs / 4));
+    if (wanted >= this.pollIntervalMs) return;
+    this.pollIntervalMs = wanted;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.startTimer();
+    }
   }
 
   /** Wakes the feed; after a reconnect it also checks whether events it missed were purged. */
@@ -67,6 +86,10 @@ export class ChangeFeed {
   async start(): Promise<void> {
     this.lastApplied = await this.store.events.lastId();
     this.lastSuccessAt = Date.now();
+    this.startTimer();
+  }
+
+  private startTimer(): void {
     this.timer = setInterval(() => void this.catchUp().catch(() => {}), this.pollIntervalMs);
     this.timer.unref();
   }

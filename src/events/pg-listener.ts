@@ -37,7 +37,8 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'gatehouse-listener' });
+    // Named per node (its port, else its pid) so operators and tests can tell the nodes' listeners apart.
+    const client = new pg.Client({ connectionString: this.url, application_name: ['gatehouse-listener', process.env.PORT || String(process.pid)].join('-') });
     client.on('notification', () => this.onWake(false));
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));

@@ -2,7 +2,7 @@
  * Request paths are normalised before any pattern sees them, so no spelling of a path can slip
  * past a scope: percent-decoding of unreserved characters, `//` collapsed, the trailing slash
  * dropped. What cannot be normalised safely is refused (INTERFACE.md "Gateway"): an encoded `/`,
- * any `\`, NUL, and dot-segments, literal or encoded.
+ * any `\`, NUL, and dot-segments, literal or encoded (also with a `;` path parameter).
  */
 export class UnsafePathError extends Error {}
 
@@ -27,7 +27,9 @@ export function normalisePath(rawPath: string): NormalisedPath {
     }
     if (decoded.includes('/') || decoded.includes('\\')) throw new UnsafePathError('an encoded "/" or "\\" is not allowed in a path');
     if (decoded.includes('\u0000')) throw new UnsafePathError('NUL is not allowed in a path');
-    if (decoded === '.' || decoded === '..') throw new UnsafePathError('dot-segments are not allowed in a path');
+    // `..;x` is a dot-segment to servers that strip path parameters (Tomcat): refused alike.
+    const bare = decoded.split(';')[0];
+    if (bare === '.' || bare === '..') throw new UnsafePathError('dot-segments are not allowed in a path');
     segments.push(decoded);
   }
   return { segments, path: `/${segments.map(encodeSegment).join('/')}` };

@@ -27,8 +27,14 @@ export class UpstreamError extends Error {
   }
 }
 
+/** The header names listed in a Connection header. */
+function connectionOptions(value: string | string[] | undefined): Set<string> {
+  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(list.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+}
+
 function forwardedHeaders(request: FastifyRequest, service: Service, identity: Identity): Record<string, string | string[]> {
-  const named = new Set((request.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+  const named = connectionOptions(request.headers.connection);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || IDENTITY_HEADERS.includes(name)) continue;
@@ -75,8 +81,10 @@ export class Proxy {
       throw new UpstreamError(502, `the upstream of ${service.name} could not be reached`);
     }
     reply.code(response.statusCode);
+    // Headers the upstream's Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
+    const named = connectionOptions(response.headers.connection);
     for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+      if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) reply.header(name, value);
     }
     return reply.send(response.body);
   }

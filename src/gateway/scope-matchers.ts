@@ -2,6 +2,7 @@
 import type { ScopeRegistry } from '../core/scopes.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { ScopeMatcher } from './matcher.js';
+import { UnsafePathError } from './path.js';
 import { PromiseCache } from '../core/promise-cache.js';
 
 export class ScopeMatchers {
@@ -19,7 +20,18 @@ export class ScopeMatchers {
   forTenant(tenantId: string): Promise<ScopeMatcher> {
     return this.cache.get(tenantId, async () => {
       const matcher = new ScopeMatcher();
-      for (const scope of (await this.scopes.byName(tenantId)).values()) for (const pattern of scope.services) matcher.add(scope.name, pattern);
+      for (const scope of (await this.scopes.byName(tenantId)).values()) {
+        for (const pattern of scope.services) {
+          try {
+            matcher.add(scope.name, pattern);
+          } catch (error) {
+            // A segment that decodes to "/", "\", NUL or a dot-segment (or a malformed escape)
+            // can match no request, since normalisePath refuses such paths: skipping it keeps one
+            // bad stored pattern from failing every request of the tenant.
+            if (!(error instanceof UnsafePathError)) throw error;
+          }
+        }
+      }
       return matcher;
     });
   }
