@@ -13,7 +13,8 @@ button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:4px;font-si
 button.secondary{background:#e4e7ee;color:#1d2330;margin-left:.5rem}.error{color:#a4161a;background:#fde8e8;padding:.6rem;border-radius:4px}
 ul.scopes{list-style:none;padding:0}ul.scopes li{padding:.4rem 0;border-bottom:1px solid #eee}ul.scopes label{display:inline;font-weight:600}
 .desc{display:block;color:#5a6272;font-size:.9rem;margin-left:1.6rem}.muted{color:#5a6272;font-size:.9rem}
-:focus-visible{outline:3px solid #f0a500;outline-offset:2px}`;
+:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+@media (max-width:30rem){main{margin:1rem;padding:1.2rem}input[type=checkbox]{width:1.2rem;height:1.2rem}}`;
 
 const STYLE_HASH = createHash('sha256').update(CSS).digest('base64');
 
