@@ -1,6 +1,7 @@
 /**
  * Background upkeep: forget revocations of expired tokens, fix how long superseded signing keys
- * stay published, and purge expired token rows and old events so tables grow only with live data.
+ * stay published, and purge expired token rows, old events, sessions, pending sign-ins and codes,
+ * so tables grow only with live data.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
@@ -40,6 +41,8 @@ export class Maintenance {
       let purged = 0;
       for (let batch = 1; batch > 0 && purged < 100_000; purged += batch) batch = await store.tokens.purgeExpired(now - TOKEN_RETENTION_S, 5000);
       await store.events.purgeBefore(now - EVENT_RETENTION_S);
+      await store.sessions.purgeExpired(now);
+      await store.grants.purgeExpired(now);
       if (purged) log.info({ purged }, 'purged expired token rows');
     } catch (error) {
       log.warn({ err: error }, 'maintenance pass failed; will retry');

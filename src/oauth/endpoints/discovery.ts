@@ -8,7 +8,7 @@ import { resolveTenant } from '../../tenancy/resolve-tenant.js';
 import { oauthErrorHandler } from '../render-error.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import type { TenantContext } from '../../core/tenants.js';
-import { grants } from '../grants/index.js';
+import { grants, TOKEN_EXCHANGE } from '../grants/index.js';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 
@@ -29,7 +29,10 @@ export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Prom
     scopes_supported: [...scopes.keys()],
     response_types_supported: responseTypes,
     response_modes_supported: ['query', 'fragment'],
-    grant_types_supported: [...[...grants.keys()], ...(allowed.includes('implicit') ? ['implicit'] : [])].filter((grant) => allowed.includes(grant)),
+    grant_types_supported: [
+      ...[...grants.keys(), 'implicit'].filter((grant) => allowed.includes(grant)),
+      ...(tenant.tenant.settings.api_keys_enabled ? [TOKEN_EXCHANGE] : []),
+    ],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     subject_types_supported: ['public'],
