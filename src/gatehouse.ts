@@ -21,6 +21,7 @@ import { TokenWriter } from './core/token-writer.js';
 import { RevocationState } from './core/revocation.js';
 import { TokenAdmin } from './core/tokens.js';
 import { AccessTokens } from './oauth/access-tokens.js';
+import { TokenVerifier } from './oauth/token-verifier.js';
 import { ClientAuthenticator } from './oauth/client-auth.js';
 import { bootstrap } from './bootstrap.js';
 import { Maintenance } from './core/maintenance.js';
@@ -46,6 +47,7 @@ export interface Gatehouse {
   writer: TokenWriter;
   revocations: RevocationState;
   accessTokens: AccessTokens;
+  tokenVerifier: TokenVerifier;
   tokenAdmin: TokenAdmin;
   clientAuth: ClientAuthenticator;
   users: UserRegistry;
@@ -117,10 +119,10 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   const writer = new TokenWriter(store, config.writeBatchMaxSize, config.writeBatchMaxDelayMs);
   const revocations = new RevocationState();
   feed.on((event) => revocations.apply(event));
-  let users: UserRegistry | undefined;
-  const accessTokens = new AccessTokens(keys, writer, revocations, clients, tenants, config.maxTokenLifetimeS, () => users!);
+  const accessTokens = new AccessTokens(keys, writer, config.maxTokenLifetimeS);
   const tokenAdmin = new TokenAdmin(store, feed, accessTokens);
-  users = new UserRegistry(store, feed, new Lockout(store), tokenAdmin);
+  const users = new UserRegistry(store, feed, new Lockout(store), tokenAdmin);
+  const tokenVerifier = new TokenVerifier(keys, revocations, clients, users, tenants);
   const userTokens = new UserTokens(accessTokens, keys, secret);
   const clientAuth = new ClientAuthenticator(clients, secret);
 
@@ -154,6 +156,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     writer,
     revocations,
     accessTokens,
+    tokenVerifier,
     tokenAdmin,
     clientAuth,
     users,

@@ -8,7 +8,7 @@ import type { Actor } from '../domain/actor.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
 import { bearerToken } from '../oauth/bearer.js';
 import { bearerError } from '../oauth/errors.js';
-import { TokenRejected } from '../oauth/access-tokens.js';
+import { TokenRejected } from '../oauth/token-verifier.js';
 import { Problem } from './problem.js';
 
 export interface AdminIdentity extends Actor {
@@ -32,7 +32,7 @@ export function requireAdmin(app: FastifyInstance, gh: Gatehouse): void {
     if (!token) throw new Problem(401, 'Unauthorized', 'a bearer token with scope admin is required', undefined, { 'www-authenticate': `Bearer realm="${realm}"` });
     let verified;
     try {
-      verified = await gh.accessTokens.verify(token, tenant, { anyTenant: true });
+      verified = await gh.tokenVerifier.verify(token, tenant, { anyTenant: true });
     } catch (error) {
       if (error instanceof TokenRejected) throw bearerError('invalid_token', error.message, realm);
       throw error;

@@ -26,7 +26,10 @@ export class ChangeFeed {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private transport: FeedTransport | undefined;
-  private lastSuccessAt = Date.now();
+  /** When reads of the log started failing (undefined while they succeed). */
+  private failingSince: number | undefined;
+  /** When the read now in progress started (undefined when none is). */
+  private readingSince: number | undefined;
   private readonly resetHandlers: (() => Promise<void>)[] = [];
   private checkRetention = false;
 
@@ -45,8 +48,8 @@ export class ChangeFeed {
   }
 
   /**
-   * Whether this node's view of revocations can be trusted: the log was read recently and the
-   * transport (if any) has not been cut off for longer than `boundMs`.
+   * Whether this node's view of revocations can be trusted: reads of the log have not been
+   * failing or hanging, and the transport (if any) has not been cut off, for longer than `boundMs`.
    */
   healthy(boundMs: number): boolean {
     this.requireFreshness(boundMs);
@@ -78,14 +81,17 @@ export class ChangeFeed {
     return this.lastApplied;
   }
 
-  /** Milliseconds since the feed last read the log successfully. */
+  /**
+   * Milliseconds this node has been unable to read the log: failing reads, or one that hangs.
+   * A poll that merely runs late (a busy event loop) does not count: the store is not the problem.
+   */
   get staleForMs(): number {
-    return Date.now() - this.lastSuccessAt;
+    const since = Math.min(this.failingSince ?? Infinity, this.readingSince ?? Infinity);
+    return since === Infinity ? 0 : Date.now() - since;
   }
 
   async start(): Promise<void> {
     this.lastApplied = await this.store.events.lastId();
-    this.lastSuccessAt = Date.now();
     this.startTimer();
   }
 
@@ -134,6 +140,19 @@ export class ChangeFeed {
   }
 
   private async drain(): Promise<void> {
+    this.readingSince = Date.now();
+    try {
+      await this.readLog();
+      this.failingSince = undefined;
+    } catch (error) {
+      this.failingSince ??= this.readingSince;
+      throw error;
+    } finally {
+      this.readingSince = undefined;
+    }
+  }
+
+  private async readLog(): Promise<void> {
     if (this.checkRetention) {
       this.checkRetention = false;
       const oldest = await this.store.events.oldestId();
@@ -145,7 +164,6 @@ export class ChangeFeed {
     }
     for (;;) {
       const events = await this.store.events.after(this.lastApplied, 500);
-      this.lastSuccessAt = Date.now();
       for (const event of events) {
         for (const handler of this.handlers) await handler(event);
         this.lastApplied = event.id;

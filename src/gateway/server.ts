@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Gatehouse } from '../gatehouse.js';
 import { bearerToken } from '../oauth/bearer.js';
 import { OAuthError, bearerError } from '../oauth/errors.js';
-import { TokenRejected } from '../oauth/access-tokens.js';
+import { TokenRejected } from '../oauth/token-verifier.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { normalisePath, UnsafePathError } from './path.js';
 import { Proxy, UpstreamError } from './proxy.js';
@@ -88,7 +88,7 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
     if (!token) return problem(reply, 401, 'Unauthorized', 'an access token is required', { 'www-authenticate': `Bearer realm="${REALM}"` });
     let verified;
     try {
-      verified = await gh.accessTokens.verify(token, tenant);
+      verified = await gh.tokenVerifier.verify(token, tenant);
     } catch (error) {
       if (error instanceof TokenRejected) throw bearerError('invalid_token', error.message, REALM);
       throw error;

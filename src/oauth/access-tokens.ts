@@ -1,19 +1,14 @@
 /**
- * Access tokens: RFC 9068 JWTs. Issuing records the token durably (group commit) before the
- * caller may answer; verifying goes through jose and then through this node's in-memory
- * revocation state and client registry, with no database read.
+ * Issuing access tokens: RFC 9068 JWTs, recorded durably (group commit, or the grant's own
+ * transaction) before the caller may answer. Verifying them is oauth/token-verifier.ts.
  */
-import { jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
 import { timeOrderedId } from '../crypto/random.js';
 import { mintJwt } from '../crypto/jwt-minter.js';
 import type { Client } from '../domain/client.js';
 import { nowS } from '../domain/time.js';
 import type { KeyRing } from '../core/key-ring.js';
 import type { TokenWriter } from '../core/token-writer.js';
-import type { RevocationState } from '../core/revocation.js';
-import type { ClientRegistry } from '../core/clients.js';
-import type { TenantContext, TenantRegistry } from '../core/tenants.js';
-import type { UserRegistry } from '../core/users.js';
+import type { TenantContext } from '../core/tenants.js';
 import type { Repositories } from '../store/index.js';
 
 export interface IssueRequest {
@@ -41,35 +36,11 @@ export interface IssuedAccessToken {
   neverExpires: boolean;
 }
 
-export interface AccessTokenClaims extends JWTPayload {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  client_id: string;
-  scope: string;
-  jti: string;
-  iat: number;
-  exp: number;
-}
-
-export interface VerifiedAccessToken {
-  claims: AccessTokenClaims;
-  tenantId: string;
-  scopes: string[];
-}
-
-export class TokenRejected extends Error {}
-
 export class AccessTokens {
   constructor(
     private readonly keys: KeyRing,
     private readonly writer: TokenWriter,
-    private readonly revocations: RevocationState,
-    private readonly clients: ClientRegistry,
-    private readonly tenants: TenantRegistry,
     private readonly maxLifetimeS: number,
-    /** Late-bound: the user registry revokes through token management, which issues through here. */
-    private readonly users: () => UserRegistry,
   ) {}
 
   async issue(request: IssueRequest): Promise<IssuedAccessToken> {
@@ -113,53 +84,5 @@ export class AccessTokens {
     if (request.tx) await request.tx.tokens.insertMany([row]);
     else await this.writer.record(row);
     return { token, jti, iat, exp, expiresIn, neverExpires };
-  }
-
-  /**
-   * Verifies an access token: signature, `typ: at+jwt` (an ID token never passes), issuer,
-   * audience, expiry; then revocation and the client's state. By default only tokens of `tenant`
-   * pass; with `anyTenant`, a valid token of any tenant passes and the caller decides (the admin
-   * API answers 403 rather than 401 for another tenant's token).
-   */
-  async verify(token: string, tenant: TenantContext, options: { anyTenant?: boolean } = {}): Promise<VerifiedAccessToken> {
-    let issuerTenant: TenantContext | undefined = tenant;
-    try {
-      decodeProtectedHeader(token);
-      const unverifiedIss = decodeJwt(token).iss;
-      if (options.anyTenant && unverifiedIss !== tenant.issuer && typeof unverifiedIss === 'string') {
-        issuerTenant = await this.tenants.fromIssuer(unverifiedIss);
-      }
-    } catch {
-      throw new TokenRejected('the token is not a JWT');
-    }
-    if (!issuerTenant) throw new TokenRejected('the token was issued by an unknown issuer');
-    const tenantId = issuerTenant.tenant.id;
-    let claims: AccessTokenClaims;
-    try {
-      const result = await jwtVerify(
-        token,
-        async (header) => {
-          const key = header.kid ? await this.keys.publicKey(tenantId, header.kid) : undefined;
-          if (!key) throw new TokenRejected('the token was signed with an unknown key');
-          return key;
-        },
-        { typ: 'at+jwt', issuer: issuerTenant.issuer, audience: issuerTenant.audience, algorithms: ['ES256'], requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'] },
-      );
-      claims = result.payload as AccessTokenClaims;
-    } catch (error) {
-      if (error instanceof TokenRejected) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw new TokenRejected('the token has expired');
-      throw new TokenRejected('the token is invalid');
-    }
-    if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
-    const client = await this.clients.get(tenantId, claims.client_id);
-    if (!client) throw new TokenRejected('the token’s client no longer exists');
-    if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
-    // A user-bound token (sub is not its client) dies with the user's credentials.
-    if (claims.sub !== claims.client_id) {
-      const user = await this.users().get(tenantId, claims.sub);
-      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
-    }
-    return { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
   }
 }

@@ -10,7 +10,7 @@
 import { loadConfig } from '../config.js';
 import { createGatehouse, createLogger, type Gatehouse } from '../gatehouse.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
-import { TokenRejected, type AccessTokenClaims } from '../oauth/access-tokens.js';
+import { TokenRejected, type AccessTokenClaims } from '../oauth/token-verifier.js';
 import { normalisePath, UnsafePathError } from '../gateway/path.js';
 import { ResourceServerError } from './errors.js';
 
@@ -84,7 +84,7 @@ export class ResourceServer {
     }
     let verified;
     try {
-      verified = await this.gh.accessTokens.verify(match[2]!, tenant);
+      verified = await this.gh.tokenVerifier.verify(match[2]!, tenant);
     } catch (error) {
       if (error instanceof TokenRejected) throw new ResourceServerError(401, challenge('invalid_token', error.message), error.message);
       throw error;

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { bearerToken } from '../bearer.js';
 import { OAuthError, bearerError, invalidRequest } from '../errors.js';
-import { TokenRejected } from '../access-tokens.js';
+import { TokenRejected } from '../token-verifier.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/actor.js';
 
@@ -16,7 +16,7 @@ export function apiKeyEndpoints(app: FastifyInstance, gh: Gatehouse): void {
     const token = bearerToken(request, tenant.issuer, tenant.tenant.settings.compat.oauth_scheme);
     if (!token) throw bearerError('invalid_token', 'a user’s access token is required', tenant.issuer);
     try {
-      const { claims } = await gh.accessTokens.verify(token, tenant);
+      const { claims } = await gh.tokenVerifier.verify(token, tenant);
       if (claims.sub === claims.client_id) throw bearerError('invalid_token', 'this token was issued to a client, not for a user', tenant.issuer);
       return { id: claims.sub, source: request.ip, userId: claims.sub };
     } catch (error) {

@@ -10,7 +10,7 @@ import { isConfidential } from '../../domain/client.js';
 import { invalidClient, invalidRequest } from '../errors.js';
 import { refuseCredentialsInQuery, singleValued } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
-import { TokenRejected } from '../access-tokens.js';
+import { TokenRejected } from '../token-verifier.js';
 
 export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   app.post('/oauth/introspect', async (request, reply) => {
@@ -26,7 +26,7 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
     const inactive = { active: false };
     let verified;
     try {
-      verified = await gh.accessTokens.verify(params.token, tenant);
+      verified = await gh.tokenVerifier.verify(params.token, tenant);
     } catch (error) {
       if (error instanceof TokenRejected) return inactive;
       throw error;

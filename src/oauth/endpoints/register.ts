@@ -11,7 +11,7 @@ import type { Actor } from '../../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { OAuthError, bearerError } from '../errors.js';
 import { bearerToken } from '../bearer.js';
-import { TokenRejected } from '../access-tokens.js';
+import { TokenRejected } from '../token-verifier.js';
 import type { TenantContext } from '../../core/tenants.js';
 import type { IssuedClient } from '../../core/clients.js';
 
@@ -44,7 +44,7 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     const token = bearerToken(request, realm(tenant), tenant.tenant.settings.compat.oauth_scheme);
     if (!token) return undefined;
     try {
-      const verified = await gh.accessTokens.verify(token, tenant, { anyTenant: true });
+      const verified = await gh.tokenVerifier.verify(token, tenant, { anyTenant: true });
       if (verified.tenantId !== tenant.tenant.id && verified.tenantId !== DEFAULT_TENANT_ID) throw bearerError('invalid_token', 'this token belongs to another tenant', realm(tenant));
       if (!verified.scopes.includes('admin')) throw bearerError('insufficient_scope', 'registration needs a token with scope admin', realm(tenant), 'admin');
       return { id: verified.claims.sub, source: request.ip };

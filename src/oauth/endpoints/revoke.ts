@@ -7,7 +7,7 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest } from '../errors.js';
 import { refuseCredentialsInQuery, singleValued } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
-import { TokenRejected } from '../access-tokens.js';
+import { TokenRejected } from '../token-verifier.js';
 
 export function revocationEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   app.post('/oauth/revoke', async (request, reply) => {
@@ -18,7 +18,7 @@ export function revocationEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
     if (!params.token) throw invalidRequest('token is required');
     try {
-      const { claims } = await gh.accessTokens.verify(params.token, tenant);
+      const { claims } = await gh.tokenVerifier.verify(params.token, tenant);
       if (claims.client_id === caller.clientId) {
         await gh.tokenAdmin.revoke(tenant.tenant.id, [claims.jti], 'revoked by its client', { id: caller.clientId, source: request.ip });
       }

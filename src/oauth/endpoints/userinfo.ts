@@ -7,7 +7,7 @@ import type { Gatehouse } from '../../gatehouse.js';
 import type { User } from '../../core/users.js';
 import { bearerToken } from '../bearer.js';
 import { bearerError } from '../errors.js';
-import { TokenRejected } from '../access-tokens.js';
+import { TokenRejected } from '../token-verifier.js';
 
 /** OpenID Connect Core §5.3.2: a claim the user does not have is omitted, never null or empty. */
 function present(claims: Record<string, string | boolean | null | undefined>): Record<string, string | boolean> {
@@ -42,7 +42,7 @@ export function userinfoEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     }
     let verified;
     try {
-      verified = await gh.accessTokens.verify(token, tenant);
+      verified = await gh.tokenVerifier.verify(token, tenant);
     } catch (error) {
       if (error instanceof TokenRejected) throw bearerError('invalid_token', error.message, realm);
       throw error;

@@ -1,0 +1,88 @@
+/**
+ * Verifying access tokens: jose checks the signature (against the tenant's in-memory keys), `typ:
+ * at+jwt` (an ID token never passes), issuer, audience and expiry; then this node's in-memory
+ * revocation state, client registry and user registry, fed by the change feed — no database read.
+ */
+import { jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
+import type { KeyRing } from '../core/key-ring.js';
+import type { RevocationState } from '../core/revocation.js';
+import type { ClientRegistry } from '../core/clients.js';
+import type { TenantContext, TenantRegistry } from '../core/tenants.js';
+import type { UserRegistry } from '../core/users.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  client_id: string;
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface VerifiedAccessToken {
+  claims: AccessTokenClaims;
+  tenantId: string;
+  scopes: string[];
+}
+
+export class TokenRejected extends Error {}
+
+export class TokenVerifier {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly revocations: RevocationState,
+    private readonly clients: ClientRegistry,
+    private readonly users: UserRegistry,
+    private readonly tenants: TenantRegistry,
+  ) {}
+
+  /**
+   * Verifies an access token: signature, `typ: at+jwt` (an ID token never passes), issuer,
+   * audience, expiry; then revocation and the client's state. By default only tokens of `tenant`
+   * pass; with `anyTenant`, a valid token of any tenant passes and the caller decides (the admin
+   * API answers 403 rather than 401 for another tenant's token).
+   */
+  async verify(token: string, tenant: TenantContext, options: { anyTenant?: boolean } = {}): Promise<VerifiedAccessToken> {
+    let issuerTenant: TenantContext | undefined = tenant;
+    try {
+      decodeProtectedHeader(token);
+      const unverifiedIss = decodeJwt(token).iss;
+      if (options.anyTenant && unverifiedIss !== tenant.issuer && typeof unverifiedIss === 'string') {
+        issuerTenant = await this.tenants.fromIssuer(unverifiedIss);
+      }
+    } catch {
+      throw new TokenRejected('the token is not a JWT');
+    }
+    if (!issuerTenant) throw new TokenRejected('the token was issued by an unknown issuer');
+    const tenantId = issuerTenant.tenant.id;
+    let claims: AccessTokenClaims;
+    try {
+      const result = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid ? await this.keys.publicKey(tenantId, header.kid) : undefined;
+          if (!key) throw new TokenRejected('the token was signed with an unknown key');
+          return key;
+        },
+        { typ: 'at+jwt', issuer: issuerTenant.issuer, audience: issuerTenant.audience, algorithms: ['ES256'], requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'] },
+      );
+      claims = result.payload as AccessTokenClaims;
+    } catch (error) {
+      if (error instanceof TokenRejected) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new TokenRejected('the token has expired');
+      throw new TokenRejected('the token is invalid');
+    }
+    if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
+    const client = await this.clients.get(tenantId, claims.client_id);
+    if (!client) throw new TokenRejected('the token’s client no longer exists');
+    if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
+    // A user-bound token (sub is not its client) dies with the user's credentials.
+    if (claims.sub !== claims.client_id) {
+      const user = await this.users.get(tenantId, claims.sub);
+      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
+    }
+    return { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
+  }
+}
