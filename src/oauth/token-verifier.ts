@@ -9,6 +9,8 @@ import type { RevocationState } from '../core/revocation.js';
 import type { ClientRegistry } from '../core/clients.js';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import type { UserRegistry } from '../core/users.js';
+import { createHash } from 'node:crypto';
+import { nowS } from '../domain/time.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
@@ -29,7 +31,12 @@ export interface VerifiedAccessToken {
 
 export class TokenRejected extends Error {}
 
+/** Signature verifications kept; the oldest entry leaves first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class TokenVerifier {
+  private readonly verified = new Map<string, VerifiedAccessToken>();
+
   constructor(
     private readonly keys: KeyRing,
     private readonly revocations: RevocationState,
@@ -45,6 +52,30 @@ export class TokenVerifier {
    * API answers 403 rather than 401 for another tenant's token).
    */
   async verify(token: string, tenant: TenantContext, options: { anyTenant?: boolean } = {}): Promise<VerifiedAccessToken> {
+    const verified = await this.verifySignature(token, tenant, options);
+    const { claims, tenantId } = verified;
+    // Liveness is decided on every request, from state the change feed keeps current.
+    if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
+    const client = await this.clients.get(tenantId, claims.client_id);
+    if (!client) throw new TokenRejected('the token’s client no longer exists');
+    if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
+    // A user-bound token (sub is not its client) dies with the user's credentials.
+    if (claims.sub !== claims.client_id) {
+      const user = await this.users.get(tenantId, claims.sub);
+      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
+    }
+    return verified;
+  }
+
+  /**
+   * The jose part, cached by the token's hash: a signature, once verified, stays valid until the
+   * token expires, so repeated requests with one token (the gateway's common case) skip the
+   * ECDSA verification. Bounded; an entry never outlives its token's `exp`.
+   */
+  private async verifySignature(token: string, tenant: TenantContext, options: { anyTenant?: boolean }): Promise<VerifiedAccessToken> {
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.claims.exp > nowS() && (cached.tenantId === tenant.tenant.id || options.anyTenant)) return cached;
     let issuerTenant: TenantContext | undefined = tenant;
     try {
       decodeProtectedHeader(token);
@@ -74,15 +105,9 @@ export class TokenVerifier {
       if (error instanceof joseErrors.JWTExpired) throw new TokenRejected('the token has expired');
       throw new TokenRejected('the token is invalid');
     }
-    if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
-    const client = await this.clients.get(tenantId, claims.client_id);
-    if (!client) throw new TokenRejected('the token’s client no longer exists');
-    if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
-    // A user-bound token (sub is not its client) dies with the user's credentials.
-    if (claims.sub !== claims.client_id) {
-      const user = await this.users.get(tenantId, claims.sub);
-      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
-    }
-    return { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
+    const verified = { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(cacheKey, verified);
+    return verified;
   }
 }
