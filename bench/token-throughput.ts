@@ -11,9 +11,6 @@
 // that drift on the machine (thermal, noisy neighbours) hits all of them
 // alike, and the median round is reported. This prints figures; it asserts
 // nothing about them.
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
@@ -25,7 +22,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { clientCredentialsRequest, describeAccessToken, requestToken } from './lib/oauth.js';
 import { repoPath } from './lib/paths.js';
 import { startBareJose, startOidcProvider } from './lib/peer-process.js';
-import { median, sum } from './lib/stats.js';
+import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, type RoundsSummary } from './lib/rounds.js';
 import { renderTable } from './lib/table.js';
 import type { RunningTarget } from './lib/target.js';
 
@@ -86,16 +83,8 @@ interface TargetRecord {
   rounds: LoadResult[];
 }
 
-interface TargetSummary {
+interface TargetSummary extends RoundsSummary {
   name: TargetName;
-  medianRps: number;
-  minRps: number;
-  maxRps: number;
-  medianP99Ms: number;
-  non2xx: number;
-  errors: number;
-  /** 1-based round numbers that saw non-2xx responses or connection errors. */
-  flaggedRounds: number[];
 }
 
 interface Ratio {
@@ -234,26 +223,8 @@ async function startAndVerify(spec: TargetSpec, record: TargetRecord): Promise<R
   }
 }
 
-function formatRoundLine(result: LoadResult): string {
-  const flag = result.non2xx > 0 || result.errors > 0
-    ? `  FLAGGED: non-2xx=${result.non2xx} errors=${result.errors} codes=${JSON.stringify(result.statusCodes)}`
-    : '';
-  return `${formatRps(result.rps).padStart(8)} req/s  p50 ${formatMs(result.p50).padStart(6)} ms  `
-    + `p99 ${formatMs(result.p99).padStart(6)} ms${flag}`;
-}
-
 function summarise(record: TargetRecord): TargetSummary {
-  const rps = record.rounds.map((round) => round.rps);
-  return {
-    name: record.name,
-    medianRps: median(rps),
-    minRps: Math.min(...rps),
-    maxRps: Math.max(...rps),
-    medianP99Ms: median(record.rounds.map((round) => round.p99)),
-    non2xx: sum(record.rounds.map((round) => round.non2xx)),
-    errors: sum(record.rounds.map((round) => round.errors)),
-    flaggedRounds: record.rounds.flatMap((round, index) => (round.non2xx > 0 || round.errors > 0 ? [index + 1] : [])),
-  };
+  return { name: record.name, ...summariseRounds(record.rounds) };
 }
 
 function computeRatios(summaries: readonly TargetSummary[]): Ratio[] {
@@ -321,29 +292,12 @@ function printReport(records: readonly TargetRecord[], summaries: readonly Targe
 }
 
 async function writeResults(results: unknown): Promise<void> {
-  const directory = dirname(RESULTS_FILE);
-  await mkdir(directory, { recursive: true });
-  // Results are machine-specific; keep them out of version control.
-  const gitignore = `${directory}/.gitignore`;
-  if (!existsSync(gitignore)) await writeFile(gitignore, '*\n!.gitignore\n');
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nresults written to ${RESULTS_FILE}`);
+  // Results are machine-specific; writeResultsFile keeps them out of version control.
+  await writeResultsFile(RESULTS_FILE, results);
 }
 
 /** Hard upper bound on the whole run, so a wedged server or build can never hang CI or a terminal. */
 function armWatchdog(config: Config, targetCount: number): void {
   const perRunS = config.durationS + PAUSE_BETWEEN_RUNS_MS / 1000 + 15; // + autocannon's request timeout, rounded up
-  const budgetS = STARTUP_ALLOWANCE_S + targetCount * (config.warmupS + config.rounds * perRunS);
-  setTimeout(() => {
-    console.error(`\ntoken-throughput: exceeded the ${Math.round(budgetS)} s time limit; stopping child servers`);
-    void stopAllChildServers().finally(() => process.exit(124));
-  }, budgetS * 1000).unref();
-}
-
-function formatRps(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-function formatMs(value: number): string {
-  return value.toFixed(1);
+  armTimeLimit('token-throughput', STARTUP_ALLOWANCE_S + targetCount * (config.warmupS + config.rounds * perRunS));
 }

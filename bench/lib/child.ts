@@ -43,6 +43,8 @@ const READY_POLL_MS = 100;
 
 /** Running children and how to stop each. */
 const live = new Map<ChildProcess, () => Promise<void>>();
+/** See registerCleanup. */
+const cleanups = new Set<() => void>();
 let cleanupInstalled = false;
 
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
@@ -109,9 +111,92 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   return server;
 }
 
-/** Stops every child started by this module that is still running. */
+export interface ChildRunOptions {
+  name: string;
+  command?: string;
+  args: readonly string[];
+  cwd?: string;
+  env?: Readonly<Record<string, string>>;
+  /** Killed (whole process group) after this long. */
+  timeoutMs: number;
+}
+
+/**
+ * Runs a program that measures something and exits (e.g. a probe in bench/probes/), in its own
+ * process group like the servers, and returns its stdout. Killed on timeout and, like the
+ * servers, whenever this process ends. Fails on a non-zero exit.
+ */
+export async function runChildToCompletion(options: ChildRunOptions): Promise<string> {
+  installCleanup();
+  const child = spawn(options.command ?? process.execPath, options.args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  if (child.pid === undefined) {
+    const [err] = (await once(child, 'error')) as [Error];
+    throw new Error(`${options.name}: could not start: ${err.message}`);
+  }
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4_000);
+    if (process.env.BENCH_VERBOSE === '1') process.stderr.write(`[${options.name}] ${chunk}`);
+  });
+  const closed = new Promise<number | string>((resolve) => {
+    child.once('close', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  live.set(child, async () => {
+    killGroup(child, 'SIGKILL');
+    await closed;
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child, 'SIGKILL');
+  }, options.timeoutMs);
+  const status = await closed;
+  clearTimeout(timer);
+  killGroup(child, 'SIGKILL'); // reap any grandchildren left behind
+  if (timedOut) throw new Error(`${options.name}: killed after ${options.timeoutMs} ms${stderr ? `\n${stderr}` : ''}`);
+  if (status !== 0) throw new Error(`${options.name}: exited (${status})${stderr ? `\n${stderr}` : ''}`);
+  return stdout;
+}
+
+/**
+ * Something other than a child process to release whenever the children are stopped, e.g. a
+ * PostgreSQL server started through pg_ctl (daemonised, so not in our process tree). Released
+ * after the children, which may still be using it. Synchronous, so that the 'exit' handler can
+ * run it too. Returns a function that unregisters it (for a caller that released it itself).
+ */
+export function registerCleanup(release: () => void): () => void {
+  installCleanup();
+  cleanups.add(release);
+  return () => {
+    cleanups.delete(release);
+  };
+}
+
+/** Stops every child started by this module that is still running, then runs the registered cleanups. */
 export async function stopAllChildServers(): Promise<void> {
   await Promise.all([...live.values()].map((stop) => stop()));
+  runCleanups();
+}
+
+function runCleanups(): void {
+  for (const release of [...cleanups]) {
+    cleanups.delete(release);
+    try {
+      release();
+    } catch (err) {
+      process.stderr.write(`cleanup failed: ${(err as Error).message}\n`);
+    }
+  }
 }
 
 async function waitUntilReady(url: string, timeoutMs: number, exited: Promise<number | string>): Promise<void> {
@@ -152,6 +237,7 @@ function installCleanup(): void {
   // 'exit' handlers must be synchronous: no grace period, just make sure nothing outlives us.
   process.once('exit', () => {
     for (const child of live.keys()) killGroup(child, 'SIGKILL');
+    runCleanups();
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.once(signal, () => {

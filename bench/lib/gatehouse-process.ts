@@ -1,13 +1,14 @@
 // Starts Gatehouse itself (`serve`) as a child process with a throw-away SQLite
-// database, the bootstrap admin client, and loopback-only listeners.
+// database (or a shared one, for several nodes), the bootstrap admin client, and
+// loopback-only listeners.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { startChildServer, tsxArgs, type ChildServer } from './child.js';
+import { registerCleanup, startChildServer, tsxArgs, type ChildServer } from './child.js';
 import { randomSecret, type ClientCredentials } from './oauth.js';
 import { REPO_ROOT, repoPath } from './paths.js';
 import { freePorts, LOOPBACK } from './ports.js';
@@ -23,7 +24,7 @@ export interface GatehouseLaunch {
 }
 
 export interface GatehouseInstance {
-  /** OAuth server, e.g. http://127.0.0.1:40123 (also the issuer). */
+  /** OAuth server, e.g. http://127.0.0.1:40123 (also the issuer, unless one was given). */
   baseUrl: string;
   /** API gateway listener. */
   gatewayUrl: string;
@@ -71,49 +72,77 @@ export async function resolveGatehouseLaunch(
   return { ...tsx, note: `tsc build failed: ${(failure ?? 'dist/main.js not produced').split('\n')[0] ?? ''}` };
 }
 
-export async function startGatehouse(launch: GatehouseLaunch, extraEnv: Record<string, string> = {}): Promise<GatehouseInstance> {
+/**
+ * How one node is set up. The defaults give a single node on its own throw-away SQLite file;
+ * nodes of one deployment (several on one PostgreSQL database) share the database, the issuer,
+ * the secret key and the bootstrap admin client — a node given another admin secret would
+ * reset it in the shared store, locking the others' admin client out.
+ */
+export interface GatehouseOptions {
+  /** Label in log lines and errors, to tell nodes apart. */
+  name?: string;
+  databaseUrl?: string;
+  /** Default: this node's own base URL. */
+  issuer?: string;
+  secretKey?: string;
+  admin?: ClientCredentials;
+  /** Added last: overrides everything above. */
+  env?: Record<string, string>;
+}
+
+export async function startGatehouse(launch: GatehouseLaunch, options: GatehouseOptions = {}): Promise<GatehouseInstance> {
   const [port, gatewayPort] = await freePorts(2);
   if (port === undefined || gatewayPort === undefined) throw new Error('could not allocate ports');
   const baseUrl = `http://${LOOPBACK}:${port}`;
-  const admin: ClientCredentials = { clientId: 'bench-admin', clientSecret: randomSecret() };
+  const gatewayUrl = `http://${LOOPBACK}:${gatewayPort}`;
+  const admin: ClientCredentials = options.admin ?? { clientId: 'bench-admin', clientSecret: randomSecret() };
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+  // Also when the run is interrupted (SIGINT), which stops the children without calling stop() below.
+  const forgetDataDir = registerCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
 
   let server: ChildServer;
   try {
     server = await startChildServer({
-      name: 'gatehouse',
+      name: options.name ?? 'gatehouse',
       args: launch.args,
       cwd: REPO_ROOT,
       env: {
         PORT: String(port),
         GATEWAY_PORT: String(gatewayPort),
         HOST: LOOPBACK,
-        GATEHOUSE_DATABASE_URL: `sqlite:${join(dataDir, 'gh.db')}`,
-        GATEHOUSE_ISSUER: baseUrl,
+        GATEHOUSE_DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dataDir, 'gh.db')}`,
+        // Without it a PostgreSQL node would default to ./data under the repository.
+        GATEHOUSE_DATA_DIR: dataDir,
+        GATEHOUSE_ISSUER: options.issuer ?? baseUrl,
         GATEHOUSE_DEMO: '0',
-        GATEHOUSE_SECRET_KEY: randomSecret(),
+        GATEHOUSE_SECRET_KEY: options.secretKey ?? randomSecret(),
         GATEHOUSE_ADMIN_CLIENT_ID: admin.clientId,
         GATEHOUSE_ADMIN_CLIENT_SECRET: admin.clientSecret,
         GATEHOUSE_LOG_LEVEL: 'warn',
-        ...extraEnv,
+        ...options.env,
       },
-      readyUrl: `${baseUrl}/readyz`,
+      // The gateway listens after the OAuth app (src/main.ts), so its readiness implies both;
+      // it also reports whether the node follows the change feed.
+      readyUrl: `${gatewayUrl}/readyz`,
       readyTimeoutMs: 60_000,
     });
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
+    forgetDataDir();
     throw err;
   }
 
   return {
     baseUrl,
-    gatewayUrl: `http://${LOOPBACK}:${gatewayPort}`,
+    gatewayUrl,
     admin,
     launch,
     server,
     stop: async () => {
       await server.stop();
+      // Forgotten only once removed: an exit while rm is under way must still find it registered.
       await rm(dataDir, { recursive: true, force: true });
+      forgetDataDir();
     },
   };
 }

@@ -3,7 +3,9 @@
 // figures. The load generator runs in this process; servers under test must run
 // in their own processes (see child.ts) so they do not share an event loop.
 import autocannon from 'autocannon';
-import type { HttpMethod, Result } from 'autocannon';
+import type { HttpMethod, RequestSpec, Result } from 'autocannon';
+
+import { percentile, sum } from './stats.js';
 
 export type { HttpMethod };
 
@@ -15,7 +17,20 @@ export interface LoadRequest {
   body?: string;
 }
 
+/**
+ * Requests whose body changes from one request to the next, for credentials that work once
+ * (rotating refresh tokens) or to spread load over several users. Shared by all connections.
+ */
+export interface DynamicBody {
+  /** The body of the next request, called just before it is sent. */
+  next(): string;
+  /** Sees every complete response before its connection sends again, e.g. to put a successor token into circulation. */
+  onResponse?(status: number, body: string): void;
+}
+
 export interface LoadOptions extends LoadRequest {
+  /** When set, replaces `body` with a fresh body per request. */
+  dynamicBody?: DynamicBody;
   durationS: number;
   connections: number;
   /** Requests in flight per connection; 1 (the default) is the realistic case for OAuth clients. */
@@ -24,6 +39,21 @@ export interface LoadOptions extends LoadRequest {
   timeoutS?: number;
   /** Stops the run early (e.g. on SIGINT); the partial result is still returned. */
   signal?: AbortSignal;
+  /**
+   * Also keep every 2xx response time at full resolution (`LoadResult.fine`): autocannon's own
+   * histogram counts whole milliseconds, too coarse to compare sub-millisecond overheads.
+   * Costs one number per response in this process.
+   */
+  fineLatency?: boolean;
+}
+
+/** 2xx response times at full resolution, in milliseconds. */
+export interface FineLatency {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  samples: number;
 }
 
 export interface LoadResult {
@@ -41,6 +71,8 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   durationS: number;
+  /** Only with `fineLatency`. */
+  fine?: FineLatency;
 }
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -48,6 +80,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   return new Promise((resolve, reject) => {
+    const fineTimes: number[] | undefined = options.fineLatency ? [] : undefined;
     const instance = autocannon(
       {
         url: options.url,
@@ -55,6 +88,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         // autocannon mutates nothing here, but copy so callers may pass frozen objects.
         headers: { ...options.headers },
         ...(options.body === undefined ? {} : { body: options.body }),
+        ...(options.dynamicBody === undefined ? {} : { requests: [dynamicRequest(options.dynamicBody)] }),
         connections: options.connections,
         pipelining: options.pipelining ?? 1,
         duration: options.durationS,
@@ -63,15 +97,29 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       (err, result) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
-        else resolve(summarise(result));
+        else resolve(summarise(result, fineTimes));
       },
     );
+    if (fineTimes !== undefined) {
+      // Emitted for every response with the unrounded time, before autocannon's histogram rounds it.
+      instance.on('response', (_client: unknown, statusCode: number | string, _bytes: number, responseTimeMs: number) => {
+        const status = Number(statusCode);
+        if (status >= 200 && status < 300) fineTimes.push(responseTimeMs);
+      });
+    }
     const onAbort = (): void => instance.stop();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function summarise(result: Result): LoadResult {
+function dynamicRequest(dynamic: DynamicBody): RequestSpec {
+  return {
+    setupRequest: (request) => ({ ...request, body: dynamic.next() }),
+    ...(dynamic.onResponse === undefined ? {} : { onResponse: (status: number, body: string) => dynamic.onResponse?.(status, body) }),
+  };
+}
+
+function summarise(result: Result, fineTimes: readonly number[] | undefined): LoadResult {
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
 
@@ -89,5 +137,16 @@ function summarise(result: Result): LoadResult {
     timeouts: result.timeouts,
     statusCodes,
     durationS: result.duration,
+    ...(fineTimes === undefined ? {} : { fine: fineLatency(fineTimes) }),
+  };
+}
+
+function fineLatency(times: readonly number[]): FineLatency {
+  return {
+    p50: percentile(times, 0.5),
+    p90: percentile(times, 0.9),
+    p99: percentile(times, 0.99),
+    mean: times.length === 0 ? Number.NaN : sum(times) / times.length,
+    samples: times.length,
   };
 }

@@ -6,6 +6,18 @@ declare module 'autocannon' {
 
   type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
+  /** One entry of `requests`; merged over the top-level method/headers/body. */
+  interface RequestSpec {
+    method?: HttpMethod;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    /** Called before each send of this request (per connection); returns what to send. */
+    setupRequest?: (request: RequestSpec & { headers: Record<string, string> }, context: Record<string, unknown>) => RequestSpec | null | undefined;
+    /** Called with each complete response, before the connection's next request is set up. */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+  }
+
   interface Options {
     url: string;
     method?: HttpMethod;
@@ -19,6 +31,8 @@ declare module 'autocannon' {
     timeout?: number;
     /** Abort the run after this many errors. */
     bailout?: number;
+    /** Requests each connection sends in turn, instead of one fixed request. */
+    requests?: RequestSpec[];
   }
 
   /** Latency figures are in milliseconds. */
@@ -54,5 +68,5 @@ declare module 'autocannon' {
   function autocannon(options: Options, callback: (err: Error | null, result: Result) => void): Instance;
 
   export default autocannon;
-  export type { HttpMethod, Instance, Options, Result };
+  export type { HttpMethod, Instance, Options, RequestSpec, Result };
 }
