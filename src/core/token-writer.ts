@@ -18,6 +18,8 @@ export class TokenWriter {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  /** performance.now() when the last commit ended. */
+  private lastCommitEnd = -Infinity;
 
   constructor(
     private readonly store: Store,
@@ -45,12 +47,14 @@ export class TokenWriter {
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
-    // A short wait lets requests that arrive together share a commit even at low concurrency.
     const run = () => {
       this.scheduled = false;
       this.flush();
     };
-    if (this.maxDelayMs > 0 && this.queue.length < this.maxBatch) setTimeout(run, this.maxDelayMs);
+    // After a pause, a short wait lets requests that arrive together share a commit. Under a steady
+    // stream rows gather behind each commit on their own, and the wait would only add latency.
+    const afterPause = performance.now() - this.lastCommitEnd > this.maxDelayMs;
+    if (afterPause && this.maxDelayMs > 0 && this.queue.length < this.maxBatch) setTimeout(run, this.maxDelayMs);
     else setImmediate(run);
   }
 
@@ -59,13 +63,15 @@ export class TokenWriter {
     const batch = this.queue.splice(0, this.maxBatch);
     this.flushing = (async () => {
       try {
-        await this.store.transaction((tx) => tx.tokens.insertMany(batch.map((p) => p.row)));
+        await this.store.tokens.commitBatch(batch.map((p) => p.row));
         for (const pending of batch) pending.resolve();
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       } finally {
         this.flushing = undefined;
-        if (this.queue.length > 0) this.schedule();
+        this.lastCommitEnd = performance.now();
+        // Rows queued behind this commit have waited for it already: they go now, not after another delay.
+        if (this.queue.length > 0) this.flush();
       }
     })();
   }

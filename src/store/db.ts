@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { openSqlite } from './sqlite-connection.js';
+import { SqliteTokenAppender } from './sqlite-token-appender.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,18 +18,33 @@ export interface Db {
 // PostgreSQL returns BIGINT and COUNT as strings; every such value in this schema fits a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+const appenders = new WeakMap<Kysely<Database>, SqliteTokenAppender>();
+
+/**
+ * The worker-thread appender of a SQLite file database, for the token group commit
+ * (TokenStore.commitBatch); undefined for PostgreSQL, an in-memory database (which a second
+ * connection could not see), or a transaction.
+ */
+export function sqliteTokenAppender(db: Kysely<Database>): SqliteTokenAppender | undefined {
+  return appenders.get(db);
+}
+
 export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    // FULL: a commit is fsynced before it is acknowledged, so an acknowledged token survives power loss too.
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+    const onDisk = file !== ':memory:' && file !== '';
+    if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+    const appender = onDisk ? new SqliteTokenAppender(path.resolve(file)) : undefined;
+    if (appender) appenders.set(kysely, appender);
+    return {
+      kysely,
+      dialect: 'sqlite',
+      close: async () => {
+        await appender?.close();
+        await kysely.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A dropped connection must not crash the process; queries on it fail and the pool replaces it.

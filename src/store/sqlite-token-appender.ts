@@ -5,7 +5,6 @@
  * time. On a worker the event loop serves the next requests while a batch is made durable, and
  * each batch is still answered only after its commit.
  */
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { TokenRow } from './schema.js';
 
@@ -56,7 +55,8 @@ export class SqliteTokenAppender {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    const exited = once(worker, 'exit');
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.ref();
     worker.postMessage({ kind: 'close' } satisfies AppenderRequest);
     await exited;
   }

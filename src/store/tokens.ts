@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 import type { TokenRow } from './schema.js';
+import { sqliteTokenAppender } from './db.js';
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
@@ -24,12 +25,28 @@ function escapeLike(value: string): string {
 export class TokenStore {
   constructor(private readonly db: Executor) {}
 
-  /** One multi-row statement: called by the group-commit writer with a whole batch. */
+  /** Multi-row statements: a grant's rows in its transaction, and commitBatch's batches where no appender serves them. */
   async insertMany(rows: TokenRow[]): Promise<void> {
     // Stay under SQLite's 32,766 bound-parameter limit (13 columns a row).
     for (let i = 0; i < rows.length; i += 2000) {
       await this.db.insertInto('tokens').values(rows.slice(i, i + 2000)).execute();
     }
+  }
+
+  /**
+   * A batch of the group-commit writer (core/token-writer.ts) in a transaction of its own, durable
+   * when this resolves. On a SQLite file the commit, fsync included, runs on a worker thread.
+   */
+  async commitBatch(rows: TokenRow[]): Promise<void> {
+    const appender = sqliteTokenAppender(this.db);
+    if (!appender) {
+      await this.db.transaction().execute((trx) => new TokenStore(trx).insertMany(rows));
+      return;
+    }
+    // Holding this process's one connection keeps its other statements out while the worker
+    // writes, as if the worker's commit were the connection's own: no transaction of ours is
+    // open then, so none can fail to upgrade to a write over the worker's commit.
+    await this.db.connection().execute(() => appender.commit(rows));
   }
 
   async get(jti: string): Promise<TokenRow | undefined> {
