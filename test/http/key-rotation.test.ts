@@ -54,7 +54,7 @@ for (const database of testDatabases()) {
     let verifyOptions: { typ: string; issuer: string; audience: string; algorithms: string[] };
 
     before(async () => {
-      server = await startServer(await database.create(), { GATEHOUSE_KEY_ACTIVATION_DELAY: '1' });
+      server = await startServer(await database.create(), { GATEHOUSE_KEY_ACTIVATION_DELAY: '2' });
       verifyOptions = { typ: 'at+jwt', issuer: server.url, audience: `${server.url}/gateway`, algorithms: ['ES256'] };
     });
     after(async () => {
