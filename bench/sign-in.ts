@@ -38,7 +38,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { describeAccessToken, passwordBodies, randomSecret, requestToken, SingleUseTokenPool, tokenRequest, type TokenResponse } from './lib/oauth.js';
 import { REPO_ROOT, repoPath } from './lib/paths.js';
 import { startOidcProviderRefresh, type OidcProviderRefreshPeer } from './lib/peer-process.js';
-import { armWatchdog, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults, type RoundsSummary } from './lib/rounds.js';
+import { armWatchdog, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults, printSummaryTable, type RoundsSummary } from './lib/rounds.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -332,26 +332,7 @@ function computeRatios(summaries: readonly (RoundsSummary & { name: string; roun
 }
 
 function printReport(measurements: readonly Measurement[], summaries: readonly (RoundsSummary & { name: string })[], ratios: readonly Ratio[]): void {
-  const byName = new Map(summaries.map((summary) => [summary.name, summary]));
-  const rows = measurements.map((m) => {
-    const summary = byName.get(m.name);
-    if (summary === undefined) return [m.name, 'not measured', '', '', '', '', '', m.description];
-    return [
-      m.name,
-      formatRps(summary.medianRps),
-      `${formatRps(summary.minRps)}–${formatRps(summary.maxRps)}`,
-      formatMs(summary.medianP99Ms),
-      String(summary.non2xx),
-      String(summary.errors),
-      summary.flaggedRounds.length === 0 ? '-' : `FLAGGED ${summary.flaggedRounds.join(',')}`,
-      m.description,
-    ];
-  });
-  console.log(`\n${renderTable(
-    ['target', 'req/s (median)', 'req/s (range)', 'p99 ms (median)', 'non-2xx', 'errors', 'rounds', 'what'],
-    rows,
-    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
-  )}`);
+  printSummaryTable(measurements, summaries);
   for (const m of measurements) {
     if (m.error !== undefined) console.log(`\n${m.name} was not measured: ${m.error.split('\n')[0] ?? ''}`);
     if (m.pool && m.pool.starved > 0) console.log(`\n${m.name}: ${m.pool.starved} requests found no unused refresh token (counted as non-2xx)`);

@@ -22,7 +22,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { clientCredentialsRequest, describeAccessToken, requestToken } from './lib/oauth.js';
 import { repoPath } from './lib/paths.js';
 import { startBareJose, startOidcProvider } from './lib/peer-process.js';
-import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, type RoundsSummary } from './lib/rounds.js';
+import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, printSummaryTable, type RoundsSummary } from './lib/rounds.js';
 import { renderTable } from './lib/table.js';
 import type { RunningTarget } from './lib/target.js';
 
@@ -255,26 +255,7 @@ function computeRatios(summaries: readonly TargetSummary[]): Ratio[] {
 }
 
 function printReport(records: readonly TargetRecord[], summaries: readonly TargetSummary[], ratios: readonly Ratio[]): void {
-  const byName = new Map(summaries.map((summary) => [summary.name, summary]));
-  const rows = records.map((record) => {
-    const summary = byName.get(record.name);
-    if (summary === undefined) return [record.name, 'not measured', '', '', '', '', '', record.description];
-    return [
-      record.name,
-      formatRps(summary.medianRps),
-      `${formatRps(summary.minRps)}–${formatRps(summary.maxRps)}`,
-      formatMs(summary.medianP99Ms),
-      String(summary.non2xx),
-      String(summary.errors),
-      summary.flaggedRounds.length === 0 ? '-' : `FLAGGED ${summary.flaggedRounds.join(',')}`,
-      record.description,
-    ];
-  });
-  console.log(`\n${renderTable(
-    ['target', 'req/s (median)', 'req/s (range)', 'p99 ms (median)', 'non-2xx', 'errors', 'rounds', 'what'],
-    rows,
-    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
-  )}`);
+  printSummaryTable(records, summaries);
 
   for (const record of records) {
     if (record.error !== undefined) console.log(`\n${record.name} was not measured: ${record.error.split('\n')[0] ?? ''}`);

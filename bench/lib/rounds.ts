@@ -1,3 +1,4 @@
+import { renderTable } from './table.js';
 // What every benchmark does with its rounds: one line per round, a summary per
 // target (median of the rounds), the results file, and a hard time limit.
 import { existsSync } from 'node:fs';
@@ -64,4 +65,28 @@ export function armWatchdog(label: string, budgetS: number): void {
     console.error(`\n${label}: exceeded the ${Math.round(budgetS)} s time limit; stopping child servers`);
     void stopAllChildServers().finally(() => process.exit(124));
   }, budgetS * 1000).unref();
+}
+
+/** The results table every throughput benchmark prints: one row per target, medians of its rounds. */
+export function printSummaryTable(targets: readonly { name: string; description: string }[], summaries: readonly (RoundsSummary & { name: string })[]): void {
+  const byName = new Map(summaries.map((summary) => [summary.name, summary]));
+  const rows = targets.map((target) => {
+    const summary = byName.get(target.name);
+    if (summary === undefined) return [target.name, 'not measured', '', '', '', '', '', target.description];
+    return [
+      target.name,
+      formatRps(summary.medianRps),
+      `${formatRps(summary.minRps)}–${formatRps(summary.maxRps)}`,
+      formatMs(summary.medianP99Ms),
+      String(summary.non2xx),
+      String(summary.errors),
+      summary.flaggedRounds.length === 0 ? '-' : `FLAGGED ${summary.flaggedRounds.join(',')}`,
+      target.description,
+    ];
+  });
+  console.log(`\n${renderTable(
+    ['target', 'req/s (median)', 'req/s (range)', 'p99 ms (median)', 'non-2xx', 'errors', 'rounds', 'what'],
+    rows,
+    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+  )}`);
 }
