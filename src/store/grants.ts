@@ -69,10 +69,6 @@ export class GrantStore {
     return this.db.selectFrom('refresh_tokens').selectAll().where('id', 'in', ids).executeTakeFirst();
   }
 
-  async refreshOfAccess(jti: string): Promise<RefreshTokenRow | undefined> {
-    return this.db.selectFrom('refresh_tokens').selectAll().where('access_jti', '=', jti).executeTakeFirst();
-  }
-
   /** Compare-and-swap on rotation: true for exactly one of concurrent refreshes. */
   async rotateRefresh(id: string, now: number, successor: string | null): Promise<boolean> {
     const result = await this.db.updateTable('refresh_tokens').set({ rotated_at: now, successor }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();

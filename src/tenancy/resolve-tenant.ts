@@ -3,7 +3,7 @@
  * `/t/:tenant`. This hook turns the route into the request's TenantContext (or a 404), so
  * handlers below never look at the path to find their tenant.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN } from '../domain/tenant.js';
 
@@ -15,10 +15,6 @@ declare module 'fastify' {
 
 export class UnknownTenantError extends Error {
   readonly statusCode = 404;
-}
-
-export function tenantOf(request: FastifyRequest): TenantContext {
-  return request.tenant;
 }
 
 export function resolveTenant(app: FastifyInstance, tenants: TenantRegistry): void {
