@@ -42,7 +42,7 @@ export async function bootstrap(gh: Gatehouse): Promise<void> {
   const clientSecret = randomToken(256);
   const issued = await gh.clients.create(DEFAULT_TENANT_ID, tenant.tenant.settings, ADMIN_CLIENT_METADATA, SYSTEM_ACTOR, { clientSecret });
   const file = path.resolve(dataDir, 'admin-credentials.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${JSON.stringify({ client_id: issued.client.clientId, client_secret: clientSecret, token_endpoint: `${gh.config.issuer}/oauth/token` }, null, 2)}\n`, { mode: 0o600 });
   gh.log.warn({ file }, 'generated bootstrap admin credentials (client_credentials, scope admin); read them from this owner-only file');
 }

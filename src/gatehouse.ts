@@ -85,7 +85,7 @@ function serverSecret(config: Config, log: Logger): ServerSecret {
   }
   const file = path.join(config.dataDir, 'secret.key');
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, `v1:${randomToken(256)}\n`, { mode: 0o600, flag: 'wx' });
     log.info({ file }, 'generated GATEHOUSE_SECRET_KEY into the data directory (owner-only); back it up with the database');
   }

@@ -33,7 +33,8 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     const onDisk = file !== ':memory:' && file !== '';
-    if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    // The database holds hashes and sealed keys: a new data directory is the owner's only.
+    if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
     const appender = onDisk ? new SqliteTokenAppender(path.resolve(file)) : undefined;
     if (appender) appenders.set(kysely, appender);
