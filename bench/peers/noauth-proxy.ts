@@ -1,18 +1,19 @@
 // Baseline for bench/gateway.ts: the gateway with auth switched off. It runs the
 // gateway's own path normalisation (src/gateway/path.ts) and Proxy.forward
-// (src/gateway/proxy.ts) in a Fastify app set up like the gateway's
-// (src/gateway/server.ts: pino at warn, no request logging, bodies streamed
+// (src/gateway/proxy.ts) in the gateway's own app (proxyApp in src/gateway/server.ts:
+// pino at warn, no request logging, bodies streamed
 // through), but forwards every request to one upstream without looking at a
 // token, a service table or a scope. Measured against the real gateway, the
 // difference is what auth costs. Launched as its own process by
 // bench/lib/peer-process.ts.
 //
 // Env: PORT (required), UPSTREAM (required, e.g. http://127.0.0.1:40000).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 
 import { normalisePath, UnsafePathError } from '../../src/gateway/path.js';
-import { Proxy, UpstreamError, type Identity } from '../../src/gateway/proxy.js';
+import { UpstreamError, type Identity } from '../../src/gateway/proxy.js';
+import { proxyApp } from '../../src/gateway/server.js';
 import type { Service } from '../../src/gateway/services.js';
 import { LOOPBACK } from '../lib/ports.js';
 
@@ -26,15 +27,7 @@ const service: Service = { tenantId: 'default', name: 'bench', pathPrefix: '/', 
 /** The gateway sends the verified token's identity upstream; the same headers go here, from no token. */
 const identity: Identity = { clientId: 'noauth-baseline', subject: 'noauth-baseline', scope: 'bench.read' };
 
-const app = Fastify({
-  loggerInstance: pino({ level: 'warn' }) as unknown as FastifyBaseLogger,
-  logController: new LogController({ disableRequestLogging: true }),
-  return503OnClosing: true,
-});
-app.removeAllContentTypeParsers();
-app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-const proxy = new Proxy();
-app.addHook('onClose', () => proxy.close());
+const { app, proxy } = proxyApp(pino({ level: 'warn' }) as unknown as FastifyBaseLogger);
 
 function problem(reply: FastifyReply, status: number, detail: string): FastifyReply {
   return reply.code(status).header('content-type', 'application/problem+json').send(JSON.stringify({ status, detail }));

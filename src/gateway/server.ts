@@ -32,17 +32,22 @@ function problem(reply: FastifyReply, status: number, title: string, detail: str
     .send(JSON.stringify({ type: `urn:gatehouse:problem:${title.toLowerCase().replace(/[^a-z]+/g, '-')}`, title, status, detail }));
 }
 
-export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: gh.log as unknown as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
-  });
-  // Bodies stream through to the upstream untouched.
+/**
+ * A fastify app set up to forward: no request logging, bodies streamed through untouched, the
+ * upstream pools closed with the app. The gateway builds on it; so does the no-auth baseline of
+ * bench/gateway.ts, so the two differ by auth alone.
+ */
+export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy: Proxy } {
+  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const proxy = new Proxy();
   app.addHook('onClose', () => proxy.close());
+  return { app, proxy };
+}
+
+export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Promise<FastifyInstance> {
+  const { app, proxy } = proxyApp(gh.log as unknown as FastifyBaseLogger);
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof OAuthError) return problem(reply, error.status, error.status === 403 ? 'Forbidden' : error.status === 401 ? 'Unauthorized' : 'Bad request', error.description, error.headers);
