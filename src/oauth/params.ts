@@ -2,6 +2,7 @@
  * Request parameters of the OAuth endpoints as single strings. RFC 6749 §3.1/§3.2: parameters
  * must not be included more than once, and values must be strings; both are invalid_request.
  */
+import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from './errors.js';
 
 export type Params = Record<string, string>;
@@ -25,4 +26,15 @@ export function singleValued(source: unknown, where: string): Params {
 export function refuseCredentialsInQuery(query: Params): void {
   const found = CREDENTIAL_PARAMS.filter((name) => name in query);
   if (found.length > 0) throw invalidRequest(`credentials must not be sent in the URL query (${found.join(', ')}); send them in the request body`);
+}
+
+/**
+ * The form body of an OAuth endpoint (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1: form-encoded).
+ * A JSON body is accepted only where the tenant turned on compat.json_token_body.
+ */
+export function formBody(request: FastifyRequest, allowJson: boolean): Params {
+  if (/^application\/json\b/i.test(request.headers['content-type'] ?? '') && !allowJson) {
+    throw invalidRequest('the request body must be application/x-www-form-urlencoded (JSON bodies need compat.json_token_body)');
+  }
+  return singleValued(request.body ?? {}, 'request body');
 }

@@ -13,7 +13,7 @@ import { nowS } from '../domain/time.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { resolveTenant } from '../tenancy/resolve-tenant.js';
 import { OAuthError } from '../oauth/errors.js';
-import { refuseCredentialsInQuery, singleValued } from '../oauth/params.js';
+import { formBody, refuseCredentialsInQuery, singleValued } from '../oauth/params.js';
 import {
   parseAuthorizationRequest,
   RedirectableError,
@@ -134,7 +134,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     const tenant = request.tenant;
     const query = singleValued(request.query, 'query string');
     refuseCredentialsInQuery(query);
-    const params = request.method === 'POST' ? singleValued(request.body ?? {}, 'request body') : query;
+    const params = request.method === 'POST' ? formBody(request, false) : query;
     const { client, request: req } = await parseAuthorizationRequest(params, tenant, gh.clients);
     const id = randomToken(128);
     await gh.store.sessions.insertRequest({ id, tenant_id: tenant.tenant.id, client_id: client.clientId, params: JSON.stringify(req), expires_at: nowS() + REQUEST_LIFETIME_S });

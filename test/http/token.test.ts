@@ -151,6 +151,17 @@ for (const database of testDatabases()) {
       assert.equal(nested.body.error, 'invalid_request');
     });
 
+    test('introspection and revocation take form bodies too (JSON only with compat.json_token_body)', async () => {
+      const token = (await request(tokenUrl, form({ grant_type: 'client_credentials' }, auth()))).body.access_token;
+      for (const path of ['/oauth/introspect', '/oauth/revoke']) {
+        const refused = await request(`${server.url}${path}`, json('POST', { token }, auth()));
+        assert.equal(refused.status, 400, path);
+        assert.equal(refused.body.error, 'invalid_request', path);
+      }
+      const introspected = await request(`${server.url}/oauth/introspect`, form({ token }, auth()));
+      assert.equal(introspected.body.active, true, 'the refused JSON revocation changed nothing');
+    });
+
     test('the GAM aliases answer like /oauth/token', async () => {
       for (const path of ['/oauth/access_token', '/oauth/gam/v2.0/access_token']) {
         const response = await request(`${server.url}${path}`, form({ grant_type: 'client_credentials' }, auth()));

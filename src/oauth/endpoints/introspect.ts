@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { isConfidential } from '../../domain/client.js';
 import { invalidClient, invalidRequest } from '../errors.js';
-import { refuseCredentialsInQuery, singleValued } from '../params.js';
+import { formBody, refuseCredentialsInQuery, singleValued } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
 import { TokenRejected } from '../token-verifier.js';
 
@@ -16,8 +16,8 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
   app.post('/oauth/introspect', async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     refuseCredentialsInQuery(singleValued(request.query, 'query string'));
-    const params = singleValued(request.body ?? {}, 'request body');
     const tenant = request.tenant;
+    const params = formBody(request, tenant.tenant.settings.compat.json_token_body);
     const presented = presentedCredentials(request.headers.authorization, params);
     const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
     if (!isConfidential(caller)) throw invalidClient('introspection is for confidential clients', presented.method === 'client_secret_basic');

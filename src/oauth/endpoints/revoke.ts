@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest } from '../errors.js';
-import { refuseCredentialsInQuery, singleValued } from '../params.js';
+import { formBody, refuseCredentialsInQuery, singleValued } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
 import { TokenRejected } from '../token-verifier.js';
 
@@ -13,8 +13,8 @@ export function revocationEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   app.post('/oauth/revoke', async (request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     refuseCredentialsInQuery(singleValued(request.query, 'query string'));
-    const params = singleValued(request.body ?? {}, 'request body');
     const tenant = request.tenant;
+    const params = formBody(request, tenant.tenant.settings.compat.json_token_body);
     const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
     if (!params.token) throw invalidRequest('token is required');
     try {

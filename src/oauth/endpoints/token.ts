@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
-import { refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
+import { formBody, refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
 import { selectGrant } from '../grants/index.js';
 import type { TokenResponse } from '../grants/types.js';
@@ -24,18 +24,11 @@ function gamTokenResponse(response: TokenResponse): Record<string, unknown> {
   return { ...response, expires_in: 0, refresh_token: response.refresh_token ?? '', scope: response.scope.split(' ').join('+') };
 }
 
-function isJson(request: FastifyRequest): boolean {
-  return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
-}
-
 /** Step 2: the request's parameters, from the form body (JSON only with compat.json_token_body). */
 function tokenParams(request: FastifyRequest, tenant: TenantContext): Params {
   const query = singleValued(request.query, 'query string');
   const { compat } = tenant.tenant.settings;
-  if (isJson(request) && !compat.json_token_body) {
-    throw invalidRequest('token requests must use application/x-www-form-urlencoded (JSON bodies need compat.json_token_body)');
-  }
-  const body = singleValued(request.body ?? {}, 'request body');
+  const body = formBody(request, compat.json_token_body);
   // webMethods.io (seed 003) refreshes with query parameters and no body: only that exact shape,
   // only with compat.query_refresh, and only with Basic client authentication.
   const queryRefresh =
