@@ -49,7 +49,10 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A dropped connection must not crash the process; queries on it fail and the pool replaces it.
+  // The pool listens on idle clients only; a client dropped while checked out (inside a
+  // transaction) would otherwise emit an unhandled 'error' and take the node down.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }
