@@ -41,7 +41,7 @@ import { startNoAuthProxy, startUpstream, type PeerServer } from './lib/peer-pro
 import { startThrowAwayPostgres } from './lib/postgres.js';
 import { withProcessCpu } from './lib/process-cpu.js';
 import { measurePropagation, type PropagationResult } from './lib/revocation-propagation.js';
-import { armWatchdog, formatRps, summariseRounds, writeResults, type RoundsSummary } from './lib/rounds.js';
+import { armWatchdog, formatRps, summariseRounds, writeResults, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
 import { median, percentile } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -56,11 +56,7 @@ const STARTUP_ALLOWANCE_S = 300;
 /** Targets from the issue. */
 const TARGETS = { maxThroughputLossPct: 10, maxAddedP99Ms: 1, maxPropagationP99Ms: 1000 } as const;
 
-interface Config {
-  durationS: number;
-  connections: number;
-  rounds: number;
-  warmupS: number;
+interface Config extends LoadConfig {
   revocations: number;
   pollIntervalMs: number;
   pollTimeoutMs: number;
@@ -156,10 +152,7 @@ await main().catch((err: unknown) => {
 async function main(): Promise<void> {
   const parts = parseCommandLine();
   const config: Config = {
-    durationS: envPositiveNumber('BENCH_DURATION_S', 5),
-    connections: envPositiveInteger('BENCH_CONNECTIONS', 32),
-    rounds: envPositiveInteger('BENCH_ROUNDS', 3),
-    warmupS: envPositiveNumber('BENCH_WARMUP_S', 2),
+    ...loadConfigFromEnv(),
     revocations: envPositiveInteger('BENCH_REVOCATIONS', 200),
     pollIntervalMs: envPositiveNumber('BENCH_POLL_INTERVAL_MS', 2),
     pollTimeoutMs: envPositiveNumber('BENCH_POLL_TIMEOUT_MS', 5000),

@@ -30,7 +30,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { runChildToCompletion, stopAllChildServers, tsxArgs } from './lib/child.js';
-import { envPositiveInteger, envPositiveNumber } from './lib/env.js';
 import { GatehouseAdmin, refreshTokensByPassword, type BenchUser } from './lib/gatehouse-admin.js';
 import { resolveGatehouseLaunch, startGatehouse, type GatehouseInstance } from './lib/gatehouse-process.js';
 import { runLoad, type DynamicBody, type LoadRequest, type LoadResult } from './lib/load.js';
@@ -38,7 +37,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { describeAccessToken, passwordBodies, randomSecret, requestToken, SingleUseTokenPool, tokenRequest, type TokenResponse } from './lib/oauth.js';
 import { REPO_ROOT, repoPath } from './lib/paths.js';
 import { startOidcProviderRefresh, type OidcProviderRefreshPeer } from './lib/peer-process.js';
-import { armWatchdog, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults, printSummaryTable, type RoundsSummary } from './lib/rounds.js';
+import { armWatchdog, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -56,12 +55,7 @@ const GATEHOUSE_SCOPE = 'openid profile';
 const REFRESH_RATIO_TARGET = 2.5;
 const PASSWORD_RATIO_TARGET = 0.9;
 
-interface Config {
-  durationS: number;
-  connections: number;
-  rounds: number;
-  warmupS: number;
-}
+type Config = LoadConfig;
 
 /** One thing measured: an HTTP load against a server, or the hashing probe. */
 interface Measurement {
@@ -103,10 +97,7 @@ await main().catch(async (err: unknown) => {
 async function main(): Promise<void> {
   const phases = parseCommandLine();
   const config: Config = {
-    durationS: envPositiveNumber('BENCH_DURATION_S', 5),
-    connections: envPositiveInteger('BENCH_CONNECTIONS', 32),
-    rounds: envPositiveInteger('BENCH_ROUNDS', 3),
-    warmupS: envPositiveNumber('BENCH_WARMUP_S', 2),
+    ...loadConfigFromEnv(),
   };
   const machine = machineInfo();
   const startedAt = new Date();

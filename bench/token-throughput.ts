@@ -15,14 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { stopAllChildServers } from './lib/child.js';
-import { envPositiveInteger, envPositiveNumber } from './lib/env.js';
 import { resolveGatehouseLaunch, startGatehouse } from './lib/gatehouse-process.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { clientCredentialsRequest, describeAccessToken, requestToken } from './lib/oauth.js';
 import { repoPath } from './lib/paths.js';
 import { startBareJose, startOidcProvider } from './lib/peer-process.js';
-import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, printSummaryTable, type RoundsSummary } from './lib/rounds.js';
+import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
 import { renderTable } from './lib/table.js';
 import type { RunningTarget } from './lib/target.js';
 
@@ -65,12 +64,7 @@ const PAUSE_BETWEEN_RUNS_MS = 500;
 /** Generous allowance for builds and server start-up in the overall time limit. */
 const STARTUP_ALLOWANCE_S = 300;
 
-interface Config {
-  durationS: number;
-  connections: number;
-  rounds: number;
-  warmupS: number;
-}
+type Config = LoadConfig;
 
 interface TargetRecord {
   name: TargetName;
@@ -105,10 +99,7 @@ await main().catch((err: unknown) => {
 async function main(): Promise<void> {
   const selected = parseCommandLine();
   const config: Config = {
-    durationS: envPositiveNumber('BENCH_DURATION_S', 5),
-    connections: envPositiveInteger('BENCH_CONNECTIONS', 32),
-    rounds: envPositiveInteger('BENCH_ROUNDS', 3),
-    warmupS: envPositiveNumber('BENCH_WARMUP_S', 2),
+    ...loadConfigFromEnv(),
   };
   const machine = machineInfo();
   const startedAt = new Date();

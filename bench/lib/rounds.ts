@@ -1,4 +1,5 @@
 import { renderTable } from './table.js';
+import { envPositiveInteger, envPositiveNumber } from './env.js';
 // What every benchmark does with its rounds: one line per round, a summary per
 // target (median of the rounds), the results file, and a hard time limit.
 import { existsSync } from 'node:fs';
@@ -89,4 +90,21 @@ export function printSummaryTable(targets: readonly { name: string; description:
     rows,
     ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
   )}`);
+}
+
+/** The load settings every throughput benchmark reads from the environment. */
+export interface LoadConfig {
+  durationS: number;
+  connections: number;
+  rounds: number;
+  warmupS: number;
+}
+
+export function loadConfigFromEnv(): LoadConfig {
+  return {
+    durationS: envPositiveNumber('BENCH_DURATION_S', 5),
+    connections: envPositiveInteger('BENCH_CONNECTIONS', 32),
+    rounds: envPositiveInteger('BENCH_ROUNDS', 3),
+    warmupS: envPositiveNumber('BENCH_WARMUP_S', 2),
+  };
 }

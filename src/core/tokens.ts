@@ -96,6 +96,15 @@ export class TokenAdmin {
     });
   }
 
+  /** Revokes one grant family (a refresh token and every access token issued with it). */
+  async revokeFamily(tenantId: string, familyId: string, reason: string, actor: Actor): Promise<void> {
+    const now = nowS();
+    await this.feed.write(async (tx) => {
+      await this.revokeFamiliesIn(tx, tenantId, [familyId], now, reason);
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'grant.revoked', target: familyId, detail: { reason }, createdAt: now });
+    });
+  }
+
   /** Revokes grant families: their refresh tokens stop working and their access tokens are revoked. */
   async revokeFamiliesIn(tx: Repositories, tenantId: string, familyIds: string[], now: number, reason: string): Promise<void> {
     if (familyIds.length === 0) return;

@@ -227,6 +227,19 @@ for (const database of testDatabases()) {
       assert.equal((await refresh(next.refresh_token)).body.error, 'invalid_grant');
     });
 
+    test('RFC 7009: revoking a refresh token ends its grant; another client’s revocation changes nothing', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const tokens = (await exchange(code, v)).body;
+      const other = await register({ client_name: 'Bystander', grant_types: ['client_credentials'], response_types: [], scope: 'photos' });
+      const bystander = await request(`${server.url}/oauth/revoke`, form({ token: tokens.refresh_token, token_type_hint: 'refresh_token' }, { authorization: basic(other.id, other.secret) }));
+      assert.equal(bystander.status, 200);
+      assert.equal((await introspect(tokens.access_token)).active, true);
+      const own = await request(`${server.url}/oauth/revoke`, form({ token: tokens.refresh_token }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(own.status, 200);
+      assert.equal((await refresh(tokens.refresh_token)).body.error, 'invalid_grant');
+      assert.deepEqual(await introspect(tokens.access_token), { active: false });
+    });
+
     test('the refresh count runs out (refresh_token_limit 3) and token management shows what is left', async () => {
       const { code, verifier: v } = await getCode(web.id);
       let tokens = (await exchange(code, v)).body;
