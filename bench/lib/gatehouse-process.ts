@@ -41,7 +41,7 @@ const BUILD_TIMEOUT_MS = 180_000;
 /**
  * Prefers the compiled build (what production runs), rebuilding it when it is
  * missing or older than src/; falls back to running the sources under tsx when
- * the build fails. BENCH_GATEHOUSE=dist|tsx forces a mode.
+ * the build fails. BENCH_GATEHOUSE=dist|tsx forces a mode; BENCH_PROFILE_DIR profiles a dist run.
  */
 export async function resolveGatehouseLaunch(
   preference: string = process.env.BENCH_GATEHOUSE ?? 'auto',
@@ -52,7 +52,9 @@ export async function resolveGatehouseLaunch(
   }
   const srcMain = repoPath('src', 'main.ts');
   const distMain = repoPath('dist', 'main.js');
-  const dist: GatehouseLaunch = { mode: 'dist', args: [distMain, 'serve'] };
+  // BENCH_PROFILE_DIR: the Gatehouse process writes a V8 CPU profile there when it stops (NODE_OPTIONS refuses --cpu-prof).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const dist: GatehouseLaunch = { mode: 'dist', args: [...profile, distMain, 'serve'] };
   const tsx: GatehouseLaunch = { mode: 'tsx', args: tsxArgs('src/main.ts', 'serve') };
 
   if (!existsSync(srcMain)) {

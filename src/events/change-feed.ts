@@ -5,7 +5,7 @@
  * woken by a transport (PostgreSQL LISTEN/NOTIFY) or, at the latest, by the poll.
  */
 import type { Repositories, Store } from '../store/index.js';
-import type { ChangeEvent } from '../store/events.js';
+import type { ChangeEvent, EventStore } from '../store/events.js';
 
 /** The shortest poll interval requireFreshness will set. */
 const MIN_POLL_MS = 25;
@@ -128,8 +128,10 @@ export class ChangeFeed {
    * tells the others. The caller's answer comes after that, so its effect is visible at once.
    */
   async write<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    const result = await this.store.transaction(fn);
-    await this.catchUp().catch(() => {});
+    let appended = false;
+    const result = await this.store.transaction((tx) => fn({ ...tx, events: noticingAppends(tx.events, () => (appended = true)) }));
+    // A write that appended nothing (a refresh, a code redemption) has nothing to apply: skip the log read.
+    if (appended) await this.catchUp().catch(() => {});
     return result;
   }
 
@@ -171,4 +173,14 @@ export class ChangeFeed {
       if (events.length < 500) return;
     }
   }
+}
+
+/** The transaction's event log, calling `onAppend` when the write appends to it. */
+function noticingAppends(events: EventStore, onAppend: () => void): EventStore {
+  const noticing = Object.create(events) as EventStore;
+  noticing.append = (event) => {
+    onAppend();
+    return events.append(event);
+  };
+  return noticing;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { openSqlite } from './sqlite-connection.js';
+import { openSqlite, withStatementCache } from './sqlite-connection.js';
 import { SqliteTokenAppender } from './sqlite-token-appender.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -35,7 +35,7 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
     const onDisk = file !== ':memory:' && file !== '';
     // The database holds hashes and sealed keys: a new data directory is the owner's only.
     if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }) });
     const appender = onDisk ? new SqliteTokenAppender(path.resolve(file)) : undefined;
     if (appender) appenders.set(kysely, appender);
     return {

@@ -17,6 +17,7 @@ import { GrantStore } from './grants.js';
 import { LockoutStore } from './lockout.js';
 import { ServiceStore } from './services.js';
 import { ApiKeyStore } from './api-keys.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 
 export interface Repositories {
   tenants: TenantStore;
@@ -62,10 +63,13 @@ export interface Store extends Repositories {
 }
 
 export function createStore(db: Db): Store {
+  // SQLite has a single writer: its transactions are group-committed. PostgreSQL runs them side by side.
+  const batcher = db.dialect === 'sqlite' ? new TransactionBatcher(db.kysely) : undefined;
   return {
     ...repositories(db.kysely, db.dialect),
     dialect: db.dialect,
-    transaction: (fn) => db.kysely.transaction().execute((trx) => fn(repositories(trx, db.dialect))),
+    transaction: (fn) =>
+      batcher ? batcher.run((trx) => fn(repositories(trx, db.dialect))) : db.kysely.transaction().execute((trx) => fn(repositories(trx, db.dialect))),
     ping: async () => {
       await db.kysely.selectFrom('tenants').select('id').limit(1).execute();
     },

@@ -201,6 +201,22 @@ for (const database of testDatabases()) {
       assert.equal(events.filter((e) => e.kind === 'rolled-back').length, 0);
     });
 
+    test('concurrent transactions commit or fail each on their own (SQLite group-commits them)', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await tx.events.append({ tenantId: 't1', kind: 'concurrent', target: String(i), payload: {}, createdAt: 1 });
+            if (i % 3 === 0) await tx.clients.insert(client('t1', 'c1')); // duplicate primary key
+            return i;
+          }),
+        ),
+      );
+      const kept = (await store.events.after(0, 10_000)).filter((e) => e.kind === 'concurrent').map((e) => Number(e.target));
+      const succeeded = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      assert.deepEqual(kept.sort((a, b) => a - b), succeeded);
+      assert.deepEqual(succeeded, Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0));
+    });
+
     test('signing keys: published window and reseal', async () => {
       await store.keys.insert({ kid: 'ka', tenant_id: 't1', alg: 'ES256', public_jwk: '{}', private_key: 'sealed', created_at: 1, activates_at: 1, publish_until: null });
       await store.keys.insert({ kid: 'kb', tenant_id: 't1', alg: 'ES256', public_jwk: '{}', private_key: 'sealed', created_at: 2, activates_at: 10, publish_until: null });
