@@ -1,0 +1,199 @@
+/**
+ * gatehouse-call as a user runs it, as a child process against Gatehouse and its gateway: `login`
+ * with the browser step played by an HTTP client (the authorize URL followed, the login and
+ * consent forms filled as INTERFACE.md promises), then `token` and `call`; profiles in owner-only
+ * files; --verbose with secrets masked; exit codes and messages that say what to fix.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeJwt } from 'jose';
+import { testDatabases, tempDir } from '../helpers/databases.js';
+import { FormClient, signIn } from '../helpers/forms.js';
+import { json } from '../helpers/oauth.js';
+import { ROOT } from '../helpers/server.js';
+import { startStack, type Stack } from './stack.js';
+
+const CLI = path.join(ROOT, 'client/src/cli/main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `onStderr` sees each chunk as it comes (login prints the URL and then waits). */
+function runCli(configDir: string, args: string[], onStderr?: (all: string) => void): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, GATEHOUSE_CALL_CONFIG_DIR: configDir, GATEHOUSE_CALL_PROFILE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    onStderr?.(stderr);
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+const database = testDatabases()[0]!;
+
+describe('gatehouse-call CLI against Gatehouse', () => {
+  let stack: Stack;
+  let configDir: string;
+  let userId: string;
+  let app: { id: string; secret: string };
+  let machine: { id: string; secret: string };
+
+  before(async () => {
+    stack = await startStack(await database.create());
+    // A directory that does not exist yet: the CLI creates it, owner-only.
+    configDir = path.join(tempDir(), 'gatehouse-call');
+    const user = await stack.admin('/users', json('POST', { username: 'carol', password: 'carol-password-1' }));
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    userId = user.body.id;
+    app = await stack.createClient({ client_name: 'cli-app', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'], scope: 'openid orders.read orders.write', refresh_token_limit: null });
+    machine = await stack.createClient({ client_name: 'cli-machine', grant_types: ['client_credentials'], scope: 'orders.read' });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  /** Runs `login`, playing the browser: the printed URL followed, carol's login and consent submitted, the redirect delivered. */
+  async function loginAs(args: string[]): Promise<Run> {
+    let driven: Promise<void> | undefined;
+    const run = await runCli(configDir, args, (stderr) => {
+      const url = /Open this URL to sign in: (\S+)/.exec(stderr)?.[1];
+      if (!url || driven) return;
+      driven = (async () => {
+        const browser = new FormClient(`${stack.server.url}/`);
+        const redirect = await signIn(browser, url, { username: 'carol', password: 'carol-password-1' });
+        assert.match(redirect.toString(), /^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/);
+        assert.equal((await fetch(redirect)).status, 200);
+      })();
+    });
+    await driven;
+    return run;
+  }
+
+  test('login (browser step by an HTTP client), then token and call through the gateway', async () => {
+    const login = await loginAs(['login', '--profile', 'shop', '--issuer', stack.server.url, '--client-id', app.id, '--scope', 'openid orders.read orders.write', '--no-browser']);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /Signed in \(profile "shop", scope "[^"]*orders\.read[^"]*", with a refresh token\)/);
+
+    // Owner-only files.
+    if (process.platform !== 'win32') {
+      assert.equal(fs.statSync(configDir).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(path.join(configDir, 'config.json')).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.join(configDir, 'tokens.json')).mode & 0o777, 0o600);
+    }
+    const config = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8'));
+    assert.equal(config.profiles.shop.issuer, stack.server.url);
+    assert.equal(config.profiles.shop.grant, 'authorization_code');
+
+    const token = await runCli(configDir, ['token', '--profile', 'shop']);
+    assert.equal(token.code, 0, token.stderr);
+    const claims = decodeJwt(token.stdout.trim());
+    assert.equal(claims.sub, userId);
+    assert.equal(claims.client_id, app.id);
+
+    const get = await runCli(configDir, ['call', 'GET', `${stack.gateway}/orders/7`, '--profile', 'shop']);
+    assert.equal(get.code, 0, get.stderr);
+    assert.deepEqual({ ...JSON.parse(get.stdout), agent: undefined }, { method: 'GET', url: '/orders/7', subject: userId, client: app.id, agent: undefined, body: '' });
+
+    const post = await runCli(configDir, ['call', 'POST', `${stack.gateway}/orders/8`, '--profile', 'shop', '--json', '{"qty":2}', '-H', 'X-Trace: t-1', '-i']);
+    assert.equal(post.code, 0, post.stderr);
+    assert.match(post.stdout, /^HTTP 200 OK\n/);
+    const hit = stack.hits.at(-1)!;
+    assert.equal(hit.body, '{"qty":2}');
+    assert.equal(hit.headers['content-type'], 'application/json');
+    assert.equal(hit.headers['x-trace'], 't-1');
+
+    // The access token expires: the stored refresh token renews it, with no new sign-in.
+    const tokens = JSON.parse(fs.readFileSync(path.join(configDir, 'tokens.json'), 'utf8'));
+    tokens.shop.set.expiresAt = Date.now() - 1000;
+    fs.writeFileSync(path.join(configDir, 'tokens.json'), JSON.stringify(tokens));
+    const renewed = await runCli(configDir, ['call', 'GET', `${stack.gateway}/orders/9`, '--profile', 'shop', '--verbose']);
+    assert.equal(renewed.code, 0, renewed.stderr);
+    assert.match(renewed.stderr, /token endpoint: POST .*\/oauth\/token/);
+    assert.match(renewed.stderr, /"grant_type":"refresh_token"/);
+    assert.ok(!renewed.stderr.includes(tokens.shop.set.refreshToken), 'the refresh token is masked');
+    const after = JSON.parse(fs.readFileSync(path.join(configDir, 'tokens.json'), 'utf8'));
+    assert.notEqual(after.shop.set.accessToken, tokens.shop.set.accessToken, 'the renewed token was saved');
+    assert.ok(!renewed.stderr.includes(after.shop.set.accessToken), 'the access token is masked');
+  });
+
+  test('profiles: save, list, show with secrets masked; a client_credentials profile with --verbose', async () => {
+    const saved = await runCli(configDir, ['profile', 'save', 'machine', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', machine.id, '--client-secret', machine.secret, '--grant', 'client_credentials', '--scope', 'orders.read']);
+    assert.equal(saved.code, 0, saved.stderr);
+    const list = await runCli(configDir, ['profile', 'list']);
+    assert.deepEqual(list.stdout.trim().split('\n').sort(), ['machine', 'shop']);
+    const shown = await runCli(configDir, ['profile', 'show', 'machine']);
+    assert.ok(!shown.stdout.includes(machine.secret));
+    assert.equal(JSON.parse(shown.stdout).clientId, machine.id);
+
+    const token = await runCli(configDir, ['token', '--profile', 'machine', '--verbose']);
+    assert.equal(token.code, 0, token.stderr);
+    assert.match(token.stderr, /> authorization: Basic \S+/);
+    assert.match(token.stderr, /< .*"access_token":"…[^"]{4}\(\d+ chars\)"/);
+    assert.ok(!token.stderr.includes(machine.secret), 'no secret on stderr');
+    assert.ok(!token.stderr.includes(token.stdout.trim()), 'the token itself only on stdout');
+  });
+
+  test('the webMethods PKCE flow (seed 002): a confidential client, Basic authentication, JSON token requests', async () => {
+    assert.equal((await stack.admin('/settings', json('PATCH', { compat: { json_token_body: true } }))).status, 200);
+    try {
+      const wm = await stack.createClient({ client_name: 'wm-app', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'], scope: 'openid orders.read', refresh_token_limit: null });
+      const login = await loginAs(['login', '-p', 'wm', '--issuer', stack.server.url, '--client-id', wm.id, '--client-secret', wm.secret, '--auth', 'basic', '--json-token-body', '--scope', 'openid orders.read', '--no-browser', '--verbose']);
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stderr, /> content-type: application\/json/);
+      assert.match(login.stderr, /"grant_type":"authorization_code"/);
+      assert.match(login.stderr, /"code_verifier":"\*\*\*\*"/, 'the verifier is masked');
+      assert.ok(!login.stderr.includes(wm.secret));
+      const get = await runCli(configDir, ['call', 'GET', `${stack.gateway}/orders/wm`, '-p', 'wm']);
+      assert.equal(get.code, 0, get.stderr);
+      assert.equal(JSON.parse(get.stdout).client, wm.id);
+    } finally {
+      await stack.admin('/settings', json('PATCH', { compat: { json_token_body: false } }));
+    }
+  });
+
+  test('exit codes and messages say what to fix', async () => {
+    // A profile with no cached token (a cached one would still serve: the cache is keyed by URL, client, scope, subject).
+    const badSecret = await runCli(configDir, ['token', '--profile', 'bad', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', machine.id, '--client-secret', 'wrong-secret']);
+    assert.equal(badSecret.code, 3);
+    assert.match(badSecret.stderr, /invalid_client/);
+    assert.match(badSecret.stderr, /--client-secret/);
+
+    const noIssuer = await runCli(configDir, ['token', '--profile', 'nowhere', '--client-id', 'x']);
+    assert.equal(noIssuer.code, 2);
+    assert.match(noIssuer.stderr, /--issuer|--token-url/);
+
+    const notSignedIn = await runCli(configDir, ['token', '--profile', 'fresh', '--issuer', stack.server.url, '--client-id', app.id, '--grant', 'authorization_code']);
+    assert.equal(notSignedIn.code, 4);
+    assert.match(notSignedIn.stderr, /gatehouse-call login/);
+
+    const forbidden = await runCli(configDir, ['call', 'DELETE', `${stack.gateway}/orders/1`, '--profile', 'machine']);
+    assert.equal(forbidden.code, 1);
+    assert.match(forbidden.stderr, /HTTP 403.*insufficient_scope.*--scope/);
+
+    const refused = await runCli(configDir, ['call', 'GET', 'http://127.0.0.1:9/x', '--profile', 'machine', '--api-timeout', '5000']);
+    assert.equal(refused.code, 5);
+    assert.match(refused.stderr, /could not reach the API/);
+
+    const usage = await runCli(configDir, ['call', 'GET']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage: gatehouse-call call METHOD URL/);
+  });
+});
