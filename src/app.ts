@@ -11,9 +11,12 @@ import { healthRoutes } from './http/health.js';
 import { oauthPlugin } from './oauth/plugin.js';
 import { adminPlugin } from './admin/plugin.js';
 import { uiPlugin } from './ui/plugin.js';
+import { consolePlugin } from './console/plugin.js';
 import { oauthErrorHandler } from './oauth/render-error.js';
 import { rfc8414Plugin } from './oauth/endpoints/discovery.js';
 import { ProblemSchema } from './admin/schemas.js';
+import { instrumentRequests, serveMetricsWith } from './metrics/http.js';
+import { frameworkErrors } from './http/framework-errors.js';
 
 export interface AppOptions {
   isDraining?: () => boolean;
@@ -28,8 +31,13 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
     // Admin inputs are validated strictly: no coercion of "true" to true, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
+    // Only the configured balancers may say who the client is (X-Forwarded-For); nobody by default.
+    trustProxy: gh.config.trustProxy.length > 0 ? gh.config.trustProxy : false,
+    frameworkErrors: frameworkErrors((path) => path.includes('/admin/api/')),
   });
   app.setErrorHandler(oauthErrorHandler(gh.log));
+  instrumentRequests(app, gh.metrics);
+  if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
@@ -56,5 +64,6 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   await app.register(adminPlugin, { gh, documented: true, prefix: '/admin/api/v1' });
   await app.register(adminPlugin, { gh, documented: false, prefix: '/t/:tenant/admin/api/v1' });
   await app.register(rfc8414Plugin, { gh });
+  await app.register(consolePlugin, { gh });
   return app;
 }

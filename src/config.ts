@@ -3,6 +3,7 @@
  * A bad value stops the process with a message naming the variable, never a default silently used.
  */
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 export type Role = 'all' | 'auth' | 'gateway';
 
@@ -29,6 +30,15 @@ export interface Config {
   writeBatchMaxSize: number;
   /** How long a node may be cut off from the change feed before its gateway fails closed (503). */
   feedStaleMs: number;
+  /** Port of the Prometheus `/metrics` listener on HOST; undefined = not served. */
+  metricsPort: number | undefined;
+  /**
+   * Addresses or CIDR ranges of the load balancers whose X-Forwarded-For is believed: the client
+   * address rate limits, lockout and audit use. Empty: the socket's peer is the client.
+   */
+  trustProxy: string[];
+  /** Days audit events are kept before the background purge deletes them. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -132,5 +142,21 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string } 
     writeBatchMaxDelayMs: integer(env, 'GATEHOUSE_WRITE_BATCH_DELAY_MS', 2, 0, 1000),
     writeBatchMaxSize: integer(env, 'GATEHOUSE_WRITE_BATCH_SIZE', 512, 1, 10000),
     feedStaleMs: integer(env, 'GATEHOUSE_FEED_STALE_MS', 5000, 100, 600_000),
+    metricsPort: env.GATEHOUSE_METRICS_PORT?.trim() ? integer(env, 'GATEHOUSE_METRICS_PORT', 0, 1, 65535) : undefined,
+    trustProxy: trustedProxies(env),
+    auditRetentionDays: integer(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 365, 1, 36500),
   };
+}
+
+function trustedProxies(env: Env): string[] {
+  const entries = (env.GATEHOUSE_TRUST_PROXY ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new ConfigError('GATEHOUSE_TRUST_PROXY', `expected IP addresses or CIDR ranges separated by commas, got "${entry}"`);
+    }
+  }
+  return entries;
 }

@@ -33,6 +33,11 @@ import { ServiceRegistry } from './gateway/services.js';
 import { ScopeMatchers } from './gateway/scope-matchers.js';
 import { TenantAdmin } from './core/tenant-admin.js';
 import { ApiKeys } from './core/api-keys.js';
+import { GatehouseMetrics } from './metrics/gatehouse-metrics.js';
+import { RateLimiter } from './ratelimit/limiter.js';
+import { MemoryCounters } from './ratelimit/counters.js';
+import { RefusalAudit } from './ratelimit/refusal-audit.js';
+import { lockoutAudit } from './core/lockout-audit.js';
 
 export interface Gatehouse {
   config: Config;
@@ -56,6 +61,8 @@ export interface Gatehouse {
   matchers: ScopeMatchers;
   tenantAdmin: TenantAdmin;
   apiKeys: ApiKeys;
+  metrics: GatehouseMetrics;
+  rateLimiter: RateLimiter;
   /** Flushes pending writes and closes the store. */
   close(): Promise<void>;
 }
@@ -112,6 +119,10 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   }
   const store = createStore(db);
   const feed = new ChangeFeed(store);
+  const metrics = new GatehouseMetrics();
+  metrics.watchFeed(feed);
+  // Event times are whole seconds: the lag is measured from the middle of the event's second.
+  feed.on((event) => metrics.feedLag.observe({}, Math.max(0, Date.now() / 1000 - event.createdAt - 0.5)));
   const tenants = new TenantRegistry(store, config.issuer, feed);
   const keys = new KeyRing(store, secret, feed, config.keyActivationDelayS);
   const scopes = new ScopeRegistry(store, feed);
@@ -121,7 +132,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   feed.on((event) => revocations.apply(event));
   const accessTokens = new AccessTokens(keys, writer, config.maxTokenLifetimeS);
   const tokenAdmin = new TokenAdmin(store, feed, accessTokens);
-  const users = new UserRegistry(store, feed, new Lockout(store), tokenAdmin);
+  const users = new UserRegistry(store, feed, new Lockout(store, lockoutAudit(store, metrics)), tokenAdmin);
   const tokenVerifier = new TokenVerifier(keys, revocations, clients, users, tenants);
   const userTokens = new UserTokens(accessTokens, keys, secret);
   const clientAuth = new ClientAuthenticator(clients, secret);
@@ -141,7 +152,10 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   }
   const services = new ServiceRegistry(store, feed);
   const matchers = new ScopeMatchers(scopes, feed);
-  const maintenance = new Maintenance({ store, keys, revocations, log });
+  const maintenance = new Maintenance({ store, keys, revocations, log, auditRetentionS: config.auditRetentionDays * 86400 });
+  // One SQLite node keeps its counters in memory; PostgreSQL nodes share theirs in the store.
+  const shared = store.dialect === 'postgres';
+  const rateLimiter = new RateLimiter({ counters: shared ? store.rateLimits : new MemoryCounters(), shared, metrics, audit: new RefusalAudit(store, log), log });
 
   const gatehouse: Gatehouse = {
     config,
@@ -165,6 +179,8 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     matchers,
     tenantAdmin: new TenantAdmin(store, feed, tenants, clients),
     apiKeys: new ApiKeys(store, feed, secret, clients, users, scopes, tokenAdmin),
+    metrics,
+    rateLimiter,
     async close() {
       maintenance.stop();
       await writer.close();

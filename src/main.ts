@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys rotate [--tenant ID]`.
+ * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys rotate [--tenant ID]`, `doctor`.
  */
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createGatehouse, createLogger } from './gatehouse.js';
@@ -11,6 +11,7 @@ import { seedDemo, startDemoUpstream } from './gateway/demo.js';
 import { openDb } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { DEFAULT_TENANT_ID } from './domain/tenant.js';
+import { doctor } from './doctor/command.js';
 
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
@@ -92,7 +93,9 @@ async function rotateKeys(config: Config, tenantId: string): Promise<void> {
 const USAGE = `usage:
   gatehouse serve [--role all|auth|gateway]   start the server (what npm start runs)
   gatehouse migrate                           apply database migrations and exit
-  gatehouse keys rotate [--tenant ID]         add a signing key; nodes switch to it after GATEHOUSE_KEY_ACTIVATION_DELAY`;
+  gatehouse keys rotate [--tenant ID]         add a signing key; nodes switch to it after GATEHOUSE_KEY_ACTIVATION_DELAY
+  gatehouse doctor [--tenant ID] [--fail-on high|medium|low] [--json]
+                                              print the security posture; exit 3 on findings at or above --fail-on (default high)`;
 
 async function main(args: string[]): Promise<void> {
   const [command, sub] = args;
@@ -105,6 +108,8 @@ async function main(args: string[]): Promise<void> {
     case 'keys':
       if (sub === 'rotate') return rotateKeys(config, option(args, '--tenant') ?? DEFAULT_TENANT_ID);
       break;
+    case 'doctor':
+      return doctor(config, { tenant: option(args, '--tenant'), failOn: option(args, '--fail-on'), json: args.includes('--json') });
   }
   console.error(USAGE);
   process.exit(2);

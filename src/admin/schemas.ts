@@ -139,6 +139,17 @@ const lockout = Type.Object(
   },
   { additionalProperties: false },
 );
+const perMinute = Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'requests per 60 s window; 0 = no limit' });
+const rateLimits = Type.Object(
+  {
+    token_per_client_per_min: perMinute,
+    introspect_per_client_per_min: perMinute,
+    authorize_per_source_per_min: perMinute,
+    login_per_account_per_min: perMinute,
+    login_per_source_per_min: perMinute,
+  },
+  { additionalProperties: false },
+);
 const compat = Type.Object(
   { oauth_scheme: Type.Boolean(), json_token_body: Type.Boolean(), query_refresh: Type.Boolean(), gam: Type.Boolean() },
   { additionalProperties: false },
@@ -150,6 +161,7 @@ export const SettingsSchema = Type.Object({
   refresh_token_grace_s: Type.Integer(),
   api_keys_enabled: Type.Boolean(),
   lockout,
+  rate_limits: rateLimits,
   compat,
 });
 export const SettingsPatchSchema = Type.Object(
@@ -160,6 +172,7 @@ export const SettingsPatchSchema = Type.Object(
     refresh_token_grace_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 300, description: 'retry grace for confidential clients’ refreshes; 0 = off' })),
     api_keys_enabled: Type.Optional(Type.Boolean({ description: 'the apikey authentication type (GAM)' })),
     lockout: Type.Optional(Type.Partial(lockout, { additionalProperties: false })),
+    rate_limits: Type.Optional(Type.Partial(rateLimits, { additionalProperties: false })),
     compat: Type.Optional(Type.Partial(compat, { additionalProperties: false })),
   },
   { additionalProperties: false },

@@ -5,7 +5,11 @@ import type { TenantSettings } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
 import { SettingsPatchSchema, SettingsSchema, errorResponses } from './schemas.js';
 
-type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'compat'>> & { lockout?: Partial<TenantSettings['lockout']>; compat?: Partial<TenantSettings['compat']> };
+type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'rate_limits' | 'compat'>> & {
+  lockout?: Partial<TenantSettings['lockout']>;
+  rate_limits?: Partial<TenantSettings['rate_limits']>;
+  compat?: Partial<TenantSettings['compat']>;
+};
 
 export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.get('/settings', { schema: { tags, summary: 'Get the tenant’s settings', response: { 200: SettingsSchema, ...errorResponses } } }, async (request) => request.tenant.tenant.settings);
@@ -21,6 +25,7 @@ export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string
         ...current,
         ...patch,
         lockout: { ...current.lockout, ...patch.lockout },
+        rate_limits: { ...current.rate_limits, ...patch.rate_limits },
         compat: { ...current.compat, ...patch.compat },
       };
       const now = nowS();

@@ -13,7 +13,7 @@ import type { Client } from '../domain/client.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { parseScopeParam } from '../domain/scope.js';
 import { nowS } from '../domain/time.js';
-import type { Store } from '../store/index.js';
+import type { Repositories, Store } from '../store/index.js';
 import type { ApiKeyRow } from '../store/schema.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ClientRegistry } from './clients.js';
@@ -22,6 +22,12 @@ import type { TokenAdmin } from './tokens.js';
 import type { User, UserRegistry } from './users.js';
 import { scopesForUser } from '../oauth/user-tokens.js';
 
+/**
+ * Last use is recorded to the minute: rewriting the key's row on every exchange would add a write
+ * per request (bench/tenants.ts), for a figure admins read in minutes anyway.
+ */
+const LAST_USE_RESOLUTION_S = 60;
+
 export interface IssuedApiKey {
   row: ApiKeyRow;
   apiKey: string;
@@ -29,15 +35,36 @@ export interface IssuedApiKey {
 
 /** Why a key does not work, or undefined when it does. */
 export function apiKeyProblem(row: ApiKeyRow, user: User | undefined, client: Client | undefined, now = nowS()): string | undefined {
+  if (row.invalidated_reason !== null) return row.invalidated_reason;
   if (row.expires_at !== null && Number(row.expires_at) <= now) return 'expired';
   if (!user) return 'user deleted';
   if (user.disabled) return 'user disabled';
+  return applicationProblem(row, client);
+}
+
+/** Why the key's application no longer accepts it, or undefined when it does. */
+function applicationProblem(row: ApiKeyRow, client: Client | undefined): string | undefined {
   if (!client) return 'application deleted';
   if (!client.active) return 'application deactivated';
   if (!client.apiKey.enabled) return 'application has API keys turned off';
+  return unpublishedScopes(row, client);
+}
+
+/** The scopes of the key its application no longer publishes: this invalidates the key for good. */
+function unpublishedScopes(row: ApiKeyRow, client: Client): string | undefined {
   const missing = (row.scope ? row.scope.split(' ') : []).filter((scope) => !client.scopes.includes(scope));
-  if (missing.length > 0) return `application no longer publishes ${missing.join(' ')}`;
-  return undefined;
+  return missing.length > 0 ? `application no longer publishes ${missing.join(' ')}` : undefined;
+}
+
+/**
+ * The access-token lifetime for a token exchanged for this key: the client's, cut at the key's
+ * expiry, so no token outlives the key it came from.
+ */
+export function keyBoundLifetime(row: ApiKeyRow, client: Client, now = nowS()): number | null {
+  if (row.expires_at === null) return client.accessTokenLifetime;
+  // A token may be dated one second after now (oauth/access-tokens.ts: issued just after a cut-off).
+  const left = Math.max(1, Number(row.expires_at) - now - 1);
+  return client.accessTokenLifetime === null ? left : Math.min(client.accessTokenLifetime, left);
 }
 
 export class ApiKeys {
@@ -49,7 +76,9 @@ export class ApiKeys {
     private readonly users: UserRegistry,
     private readonly scopes: ScopeRegistry,
     private readonly tokens: TokenAdmin,
-  ) {}
+  ) {
+    clients.onChange((tx, before, after, now) => this.revokeInvalidatedBy(tx, before, after, now));
+  }
 
   async view(row: ApiKeyRow): Promise<Record<string, unknown>> {
     const problem = apiKeyProblem(row, await this.users.get(row.tenant_id, row.user_id), await this.clients.get(row.tenant_id, row.client_id));
@@ -101,6 +130,7 @@ export class ApiKeys {
       created_at: now,
       expires_at: client.apiKey.timeoutHours === 0 ? null : now + client.apiKey.timeoutHours * 3600,
       last_used_at: null,
+      invalidated_reason: null,
     };
     await this.feed.write(async (tx) => {
       await tx.apiKeys.insert(row);
@@ -126,8 +156,36 @@ export class ApiKeys {
   }
 
   /**
+   * A client change that stops the application accepting some of its keys (deactivation, API
+   * keys turned off, a scope a key carries unpublished) revokes every token exchanged for those
+   * keys in the same transaction, so every node refuses them at once; a key that works again
+   * later (reactivation) does not bring them back. A key that lost a scope never works again.
+   */
+  private async revokeInvalidatedBy(tx: Repositories, before: Client, after: Client, now: number): Promise<void> {
+    const narrowed = (before.active && !after.active) || (before.apiKey.enabled && !after.apiKey.enabled) || before.scopes.some((scope) => !after.scopes.includes(scope));
+    if (!narrowed) return;
+    for (const row of await tx.apiKeys.ofClient(after.tenantId, after.clientId)) {
+      const reason = applicationProblem(row, after);
+      if (!reason) continue;
+      await this.tokens.revokeFamiliesIn(tx, after.tenantId, await tx.apiKeys.familiesOfKey(row.id), now, `API key invalid: ${reason}`);
+      const unpublished = unpublishedScopes(row, after);
+      if (unpublished) await tx.apiKeys.invalidate(row.id, unpublished);
+    }
+  }
+
+  /**
+   * The key of a grant family exchanged for one, when it still works for this client; undefined
+   * when it no longer does (its refresh tokens must then be refused).
+   */
+  async liveKeyOfFamily(tenantId: string, client: Client, id: string): Promise<ApiKeyRow | undefined> {
+    const row = await this.store.apiKeys.get(tenantId, id);
+    if (!row || row.client_id !== client.clientId) return undefined;
+    return apiKeyProblem(row, await this.users.get(tenantId, row.user_id), client) ? undefined : row;
+  }
+
+  /**
    * The key's row when `apiKey` is a working key of this client; undefined otherwise (callers
-   * answer every failure alike). Records its use.
+   * answer every failure alike).
    */
   async check(tenantId: string, client: Client, apiKey: string): Promise<{ row: ApiKeyRow; user: User } | undefined> {
     if (!isWellFormedApiKey(apiKey)) return undefined;
@@ -135,7 +193,11 @@ export class ApiKeys {
     if (!row || row.tenant_id !== tenantId || row.client_id !== client.clientId) return undefined;
     const user = await this.users.get(tenantId, row.user_id);
     if (apiKeyProblem(row, user, client)) return undefined;
-    await this.store.apiKeys.touch(row.id, nowS());
     return { row, user: user! };
+  }
+
+  /** Records a key's use, to the minute, in the exchange's own transaction rather than a commit of its own. */
+  async recordUse(tx: Repositories, row: ApiKeyRow, now = nowS()): Promise<void> {
+    if (row.last_used_at === null || now - Number(row.last_used_at) >= LAST_USE_RESOLUTION_S) await tx.apiKeys.touch(row.id, now);
   }
 }

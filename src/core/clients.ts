@@ -17,7 +17,7 @@ import type { TenantSettings } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
-import type { Store } from '../store/index.js';
+import type { Repositories, Store } from '../store/index.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ScopeRegistry } from './scopes.js';
 import { PromiseCache } from './promise-cache.js';
@@ -36,8 +36,12 @@ export interface CreateOptions {
   clientSecret?: string;
 }
 
+/** Runs inside the transaction that saves a client's changed metadata (e.g. to revoke what the change invalidates). */
+export type ClientChangeHook = (tx: Repositories, before: Client, after: Client, now: number) => Promise<void>;
+
 export class ClientRegistry {
-  private readonly cache = new PromiseCache<string, Client | undefined>();
+  private readonly cache = new PromiseCache<string, Client | undefined>((client) => client !== undefined);
+  private readonly changeHooks: ClientChangeHook[] = [];
 
   constructor(
     private readonly store: Store,
@@ -55,6 +59,10 @@ export class ClientRegistry {
   /** Drops every cached entry (the node fell behind the change feed). */
   forgetAll(): void {
     this.cache.clear();
+  }
+
+  onChange(hook: ClientChangeHook): void {
+    this.changeHooks.push(hook);
   }
 
   get(tenantId: string, clientId: string): Promise<Client | undefined> {
@@ -192,6 +200,7 @@ export class ClientRegistry {
     }
     await this.feed.write(async (tx) => {
       await tx.clients.update(client);
+      for (const hook of this.changeHooks) await hook(tx, current, client, now);
       await tx.events.append({ tenantId: client.tenantId, kind: 'client.changed', target: client.clientId, payload: { active: client.active, not_before: client.notBefore }, createdAt: now });
       const action = current.active !== client.active ? (client.active ? 'client.activated' : 'client.deactivated') : 'client.updated';
       await tx.audit.append(this.audit(client.tenantId, actor, action, client.clientId, {}, now));

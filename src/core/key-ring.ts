@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import type { SigningKeyRow } from '../store/schema.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { nowS } from '../domain/time.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actor.js';
 import { PromiseCache } from './promise-cache.js';
 
 interface LoadedKey extends SigningKey {
@@ -60,12 +61,13 @@ export class KeyRing {
   }
 
   /** Adds a key that nodes start signing with after the activation delay. */
-  async rotate(tenantId: string): Promise<{ kid: string; activatesAt: number }> {
+  async rotate(tenantId: string, actor: Actor = SYSTEM_ACTOR): Promise<{ kid: string; activatesAt: number }> {
     const now = nowS();
     const row = this.newKeyRow(tenantId, now, now + this.activationDelayS);
     await this.feed.write(async (tx) => {
       await tx.keys.insert(row);
       await tx.events.append({ tenantId, kind: 'keys.changed', target: row.kid, payload: {}, createdAt: now });
+      await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'keys.rotated', target: row.kid, detail: { activates_at: row.activates_at }, createdAt: now });
     });
     return { kid: row.kid, activatesAt: row.activates_at };
   }

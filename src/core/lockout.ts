@@ -8,8 +8,14 @@ import type { LockoutSettings } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
 import type { Store } from '../store/index.js';
 
+/** Told of every lock as it is set: `key` is `user:<id>`, `user?:<unknown name>` or `ip:<address>`. */
+export type OnLocked = (tenantId: string, key: string, until: number, failures: number) => Promise<void>;
+
 export class Lockout {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly onLocked?: OnLocked,
+  ) {}
 
   async isLocked(tenantId: string, keys: string[]): Promise<boolean> {
     const now = nowS();
@@ -27,6 +33,7 @@ export class Lockout {
       if (failures >= settings.max_failures) {
         const wait = Math.min(settings.wait_increment_s * (failures - settings.max_failures + 1), settings.max_wait_s);
         await this.store.lockout.lockUntil(tenantId, key, now + Math.max(wait, 1));
+        await this.onLocked?.(tenantId, key, now + Math.max(wait, 1), failures);
       }
     }
   }

@@ -5,14 +5,25 @@
 export class PromiseCache<K, V> {
   private readonly entries = new Map<K, Promise<V>>();
 
+  /**
+   * `keep` decides which loaded values stay cached. Caches keyed by ids that any request can name
+   * (tenants, clients) keep hits only: holding every invented id would let memory grow with what
+   * callers make up rather than with what exists.
+   */
+  constructor(private readonly keep: (value: V) => boolean = () => true) {}
+
   get(key: K, load: () => Promise<V>): Promise<V> {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = load();
-      this.entries.set(key, entry);
-      entry.catch(() => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      });
+      const loading = load();
+      entry = loading;
+      this.entries.set(key, loading);
+      const forget = () => {
+        if (this.entries.get(key) === loading) this.entries.delete(key);
+      };
+      loading.then((value) => {
+        if (!this.keep(value)) forget();
+      }, forget);
     }
     return entry;
   }

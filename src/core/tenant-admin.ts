@@ -11,6 +11,7 @@ import type { Store } from '../store/index.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ClientRegistry } from './clients.js';
 import type { TenantRegistry } from './tenants.js';
+import { ensureConsoleClient } from '../console/console-client.js';
 
 export interface CreatedTenant {
   tenant: Tenant;
@@ -52,6 +53,7 @@ export class TenantAdmin {
       await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.created', target: tenant.id, detail: { name: tenant.name }, createdAt: tenant.createdAt });
     });
     const issued = await this.clients.create(tenant.id, tenant.settings, TENANT_ADMIN_CLIENT, actor);
+    await ensureConsoleClient(this.clients, this.store, tenant, this.tenants.issuerOf(tenant.id), actor);
     return { tenant, adminClientId: issued.client.clientId, adminClientSecret: issued.clientSecret! };
   }
 

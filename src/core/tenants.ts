@@ -18,7 +18,7 @@ export interface TenantContext {
 }
 
 export class TenantRegistry {
-  private readonly cache = new PromiseCache<string, TenantContext | undefined>();
+  private readonly cache = new PromiseCache<string, TenantContext | undefined>((tenant) => tenant !== undefined);
 
   constructor(
     private readonly store: Store,
@@ -47,6 +47,11 @@ export class TenantRegistry {
     return this.cache.get(tenantId, () => this.store.tenants.get(tenantId).then((tenant) => tenant && this.context(tenant)));
   }
 
+
+  /** Ids of the tenants this node holds in memory now. */
+  loadedTenants(): string[] {
+    return this.cache.keys();
+  }
 
   private context(tenant: Tenant): TenantContext {
     const issuer = this.issuerOf(tenant.id);

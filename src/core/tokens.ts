@@ -60,7 +60,8 @@ export class TokenAdmin {
     const last = page.at(-1);
     const left = await this.refreshesLeft(page);
     return {
-      items: page.map((row) => this.view(row, left.get(row.jti) ?? 0, now)),
+      // `null` is unlimited: `?? 0` would turn it into none left.
+      items: page.map((row) => this.view(row, left.has(row.jti) ? left.get(row.jti)! : 0, now)),
       next: rows.length > limit && last ? { issuedAt: Number(last.issued_at), jti: last.jti } : undefined,
     };
   }

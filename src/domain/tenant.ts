@@ -10,6 +10,19 @@ export interface LockoutSettings {
   reset_after_s: number;
 }
 
+/**
+ * Requests per fixed 60-second window; 0 = no limit. Per client = the claimed client_id of an
+ * existing client (so failed authentications count too); per source = the request's address,
+ * only where the caller is a person's browser; per account = the username typed, known or not.
+ */
+export interface RateLimitSettings {
+  token_per_client_per_min: number;
+  introspect_per_client_per_min: number;
+  authorize_per_source_per_min: number;
+  login_per_account_per_min: number;
+  login_per_source_per_min: number;
+}
+
 export interface CompatSettings {
   oauth_scheme: boolean;
   json_token_body: boolean;
@@ -26,6 +39,7 @@ export interface TenantSettings {
   /** The `apikey` authentication type (GAM): API keys can be exchanged for tokens. */
   api_keys_enabled: boolean;
   lockout: LockoutSettings;
+  rate_limits: RateLimitSettings;
   compat: CompatSettings;
 }
 
@@ -39,6 +53,9 @@ export function defaultSettings(): TenantSettings {
     refresh_token_grace_s: 0,
     api_keys_enabled: true,
     lockout: { max_failures: 30, wait_increment_s: 60, max_wait_s: 900, reset_after_s: 43200 },
+    // Machine clients burst legitimately, so token and introspection limits are opt-in; a person
+    // signs in a few times a minute, so the browser-facing limits are on, generously.
+    rate_limits: { token_per_client_per_min: 0, introspect_per_client_per_min: 0, authorize_per_source_per_min: 300, login_per_account_per_min: 30, login_per_source_per_min: 120 },
     compat: { oauth_scheme: false, json_token_body: false, query_refresh: false, gam: false },
   };
 }
@@ -51,6 +68,7 @@ export function settingsFromJson(json: string): TenantSettings {
     ...defaults,
     ...stored,
     lockout: { ...defaults.lockout, ...stored.lockout },
+    rate_limits: { ...defaults.rate_limits, ...stored.rate_limits },
     compat: { ...defaults.compat, ...stored.compat },
   };
 }

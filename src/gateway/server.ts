@@ -14,6 +14,8 @@ import { normalisePath, UnsafePathError } from './path.js';
 import { Proxy, UpstreamError } from './proxy.js';
 import type { ServiceRegistry } from './services.js';
 import type { ScopeMatchers } from './scope-matchers.js';
+import { instrumentRequests, serveMetricsWith } from '../metrics/http.js';
+import { frameworkErrors } from '../http/framework-errors.js';
 
 const REALM = 'gatehouse';
 
@@ -38,7 +40,12 @@ function problem(reply: FastifyReply, status: number, title: string, detail: str
  * bench/gateway.ts, so the two differ by auth alone.
  */
 export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy: Proxy } {
-  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    frameworkErrors: frameworkErrors(() => true),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const proxy = new Proxy();
@@ -48,6 +55,9 @@ export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy:
 
 export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Promise<FastifyInstance> {
   const { app, proxy } = proxyApp(gh.log as unknown as FastifyBaseLogger);
+  instrumentRequests(app, gh.metrics);
+  // With the authorization server in the same process, its listener already serves these metrics.
+  if (gh.config.role === 'gateway' && gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof OAuthError) return problem(reply, error.status, error.status === 403 ? 'Forbidden' : error.status === 401 ? 'Unauthorized' : 'Bad request', error.description, error.headers);

@@ -39,6 +39,8 @@ export interface UserTokenRequest {
   authTime: number;
   /** Whether to hand out a refresh token (the family still has refreshes left). */
   withRefreshToken: boolean;
+  /** Overrides the client's access-token lifetime (tokens from an API key end with the key). */
+  lifetimeS?: number | null;
   nonce?: string | null;
 }
 
@@ -82,7 +84,7 @@ export class UserTokens {
 
   async issue(request: UserTokenRequest): Promise<TokenResponse> {
     const { tx, tenant, client, user, scopes } = request;
-    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: request.grantType, familyId: request.familyId, tx });
+    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: request.grantType, familyId: request.familyId, lifetimeS: request.lifetimeS, tx });
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
     if (request.withRefreshToken) {
       const refreshToken = `${REFRESH_TOKEN_PREFIX}${randomToken(256)}`;

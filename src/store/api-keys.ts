@@ -24,6 +24,10 @@ export class ApiKeyStore {
     return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
   }
 
+  async invalidate(id: string, reason: string): Promise<void> {
+    await this.db.updateTable('api_keys').set({ invalidated_reason: reason }).where('id', '=', id).where('invalidated_reason', 'is', null).execute();
+  }
+
   async touch(id: string, now: number): Promise<void> {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }

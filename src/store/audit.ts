@@ -29,6 +29,11 @@ export class AuditStore {
       .execute();
   }
 
+  async purgeBefore(createdAt: number): Promise<number> {
+    const result = await this.db.deleteFrom('audit_events').where('created_at', '<', createdAt).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Newest first; `before` is the id of the last item of the previous page. */
   async list(tenantId: string, limit: number, before?: number): Promise<AuditEvent[]> {
     let query = this.db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);

@@ -103,4 +103,19 @@ export class GrantStore {
   async purgeExpired(now: number): Promise<void> {
     await this.db.deleteFrom('authorization_codes').where('expires_at', '<=', now - 3600).execute();
   }
+
+  /**
+   * Forgets grants revoked before `before` (their families and refresh tokens) and refresh tokens
+   * rotated before it. A rotated token is kept that long so that its reuse is recognised and
+   * revokes its family (RFC 9700 §4.14.2); after that, a replay is merely an unknown token.
+   */
+  async purgeEnded(before: number): Promise<number> {
+    const ended = this.db.selectFrom('grant_families').select('id').where('revoked_at', '<', before);
+    const refreshes = await this.db
+      .deleteFrom('refresh_tokens')
+      .where((eb) => eb.or([eb('rotated_at', '<', before), eb('family_id', 'in', ended)]))
+      .executeTakeFirst();
+    const families = await this.db.deleteFrom('grant_families').where('revoked_at', '<', before).executeTakeFirst();
+    return Number(refreshes.numDeletedRows) + Number(families.numDeletedRows);
+  }
 }

@@ -17,6 +17,7 @@ import { GrantStore } from './grants.js';
 import { LockoutStore } from './lockout.js';
 import { ServiceStore } from './services.js';
 import { ApiKeyStore } from './api-keys.js';
+import { RateLimitStore } from './rate-limits.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 
 export interface Repositories {
@@ -33,6 +34,7 @@ export interface Repositories {
   lockout: LockoutStore;
   services: ServiceStore;
   apiKeys: ApiKeyStore;
+  rateLimits: RateLimitStore;
 }
 
 function repositories(db: Executor, dialect: Dialect): Repositories {
@@ -50,6 +52,7 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
     lockout: new LockoutStore(db),
     services: new ServiceStore(db),
     apiKeys: new ApiKeyStore(db),
+    rateLimits: new RateLimitStore(db),
   };
 }
 

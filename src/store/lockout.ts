@@ -30,6 +30,12 @@ export class LockoutStore {
     await this.db.updateTable('login_failures').set({ locked_until: until }).where('tenant_id', '=', tenantId).where('key', '=', key).execute();
   }
 
+  /** Counters idle since before `before` whose lock, if any, has run out. */
+  async purgeIdle(before: number, now: number): Promise<number> {
+    const result = await this.db.deleteFrom('login_failures').where('last_failure_at', '<', before).where('locked_until', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async clear(tenantId: string, key: string): Promise<void> {
     await this.db.deleteFrom('login_failures').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
   }

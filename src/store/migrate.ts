@@ -8,6 +8,10 @@ import * as core from './migrations/001-core.js';
 import * as signIn from './migrations/002-sign-in.js';
 import * as services from './migrations/003-services.js';
 import * as apiKeys from './migrations/004-api-keys.js';
+import * as rateLimits from './migrations/005-rate-limits.js';
+import * as tokenListIndexes from './migrations/006-token-list-indexes.js';
+import * as purgeIndexes from './migrations/007-purge-indexes.js';
+import * as apiKeyInvalidation from './migrations/008-api-key-invalidation.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -15,6 +19,10 @@ const steps: Record<string, Step> = {
   '002-sign-in': signIn,
   '003-services': services,
   '004-api-keys': apiKeys,
+  '005-rate-limits': rateLimits,
+  '006-token-list-indexes': tokenListIndexes,
+  '007-purge-indexes': purgeIndexes,
+  '008-api-key-invalidation': apiKeyInvalidation,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -197,6 +197,16 @@ export interface LoginFailureRow {
   locked_until: number;
 }
 
+export interface RateLimitCounterRow {
+  tenant_id: string;
+  kind: string;
+  key: string;
+  /** Start of the fixed 60-second window, in seconds. */
+  window_start: number;
+  /** Units taken in the window, refused requests included: it may exceed the limit. */
+  used: number;
+}
+
 export interface ServiceRow {
   tenant_id: string;
   name: string;
@@ -220,6 +230,8 @@ export interface ApiKeyRow {
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
+  /** Set for good when the application stopped publishing a scope of the key (seed 004). */
+  invalidated_reason: string | null;
 }
 
 export interface Database {
@@ -239,6 +251,7 @@ export interface Database {
   refresh_tokens: RefreshTokenRow;
   consents: ConsentRow;
   login_failures: LoginFailureRow;
+  rate_limit_counters: RateLimitCounterRow;
   services: ServiceRow;
   api_keys: ApiKeyRow;
 }

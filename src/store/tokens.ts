@@ -61,9 +61,11 @@ export class TokenStore {
     if (filter.status === 'active') query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
     if (filter.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', now);
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb('issued_at', '<', cursor.issuedAt), eb.and([eb('issued_at', '=', cursor.issuedAt), eb('jti', '<', cursor.jti)])]),
-      );
+      // The plain `issued_at <= ?` bound lets the index start at the cursor: behind an OR alone,
+      // SQLite walked the index from the newest row, so deep pages cost in proportion to depth.
+      query = query
+        .where('issued_at', '<=', cursor.issuedAt)
+        .where((eb) => eb.or([eb('issued_at', '<', cursor.issuedAt), eb('jti', '<', cursor.jti)]));
     }
     return query.orderBy('issued_at', 'desc').orderBy('jti', 'desc').limit(limit).execute();
   }

@@ -27,6 +27,9 @@ import { isStoreUnavailable } from '../store/errors.js';
 import { Csrf, CsrfError } from './csrf.js';
 import { Sessions } from './sessions.js';
 import { consentPage, errorPage, loginPage } from './pages.js';
+import { limitPage } from '../ratelimit/guards.js';
+import { RateLimitedPage } from '../ratelimit/responses.js';
+import { signInEvent, typedAccount } from '../core/sign-in-audit.js';
 
 const REQUEST_LIFETIME_S = 600;
 const CODE_LIFETIME_S = 60;
@@ -57,6 +60,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     if (error instanceof RedirectableError) return reply.code(303).redirect(redirectTo(error.request, request.tenant.issuer, error.oauth.toJSON()), 303);
     if (error instanceof UnsafeRedirectError || error instanceof PageError) return errorPage(reply, error instanceof PageError ? error.status : 400, error.message);
     if (error instanceof CsrfError) return errorPage(reply, 403, error.message);
+    if (error instanceof RateLimitedPage) return errorPage(reply.header('retry-after', String(error.retryAfterS)), 429, error.message);
     if (error instanceof OAuthError && error.status < 500) return errorPage(reply, 400, error.description);
     if (isStoreUnavailable(error)) return errorPage(reply, 503, 'The service is temporarily unavailable. Try again in a moment.');
     const status = (error as { statusCode?: number }).statusCode;
@@ -109,6 +113,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     const { request: req, client } = pending;
     if (req.responseType === 'token') {
       const issued = await gh.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: 'implicit' });
+      gh.metrics.tokensIssued.inc({ grant_type: 'implicit' });
       return reply.redirect(redirectTo(req, tenant.issuer, { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') }), 303);
     }
     const code = `${CODE_PREFIX}${randomToken(256)}`;
@@ -132,6 +137,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
 
   const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
     const tenant = request.tenant;
+    await limitPage(gh, tenant, 'authorize_source', request.ip, request.ip);
     const query = singleValued(request.query, 'query string');
     refuseCredentialsInQuery(query);
     const params = request.method === 'POST' ? formBody(request, false) : query;
@@ -154,7 +160,11 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     const pending = await loadPending(request);
     const body = singleValued(request.body ?? {}, 'form');
     csrf.check(request, tenant, pending.id, 'login', body.csrf);
-    const user = await gh.users.checkPassword(tenant.tenant, body.username ?? '', body.password ?? '', [`ip:${request.ip}`]);
+    const username = body.username ?? '';
+    await limitPage(gh, tenant, 'login_source', request.ip, request.ip);
+    await limitPage(gh, tenant, 'login_account', typedAccount(username).toLowerCase(), request.ip);
+    const user = await gh.users.checkPassword(tenant.tenant, username, body.password ?? '', [`ip:${request.ip}`]);
+    await gh.store.audit.append(signInEvent(tenant.tenant.id, user, username, pending.client.clientId, request.ip));
     if (!user) {
       // Unknown user, wrong password and locked account look the same (INTERFACE.md "Brute force").
       const token = csrf.token(request, reply, tenant, pending.id, 'login');
@@ -203,6 +213,7 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     if (selected.some((scope) => !offered.includes(scope))) throw new PageError(400, 'A scope was selected that the application did not ask for.');
     const scopes = offered.filter((scope) => selected.includes(scope));
     await gh.store.grants.saveConsent({ tenant_id: tenant.tenant.id, user_id: signedIn.user.id, client_id: pending.client.clientId, scope: scopes.join(' '), created_at: nowS() });
+    await gh.store.audit.append({ tenantId: tenant.tenant.id, actor: signedIn.user.id, source: request.ip, action: 'consent.granted', target: `${signedIn.user.id} ${pending.client.clientId}`, detail: { scope: scopes.join(' ') }, createdAt: nowS() });
     return finish(request, reply, pending, signedIn.user, scopes, signedIn.authTime);
   });
 }

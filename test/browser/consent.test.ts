@@ -12,24 +12,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { decodeJwt } from 'jose';
 import { tempDir } from '../helpers/databases.js';
-import { ADMIN_ID, ADMIN_SECRET, ROOT, startServer, type TestServer } from '../helpers/server.js';
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from '../helpers/browser.js';
+import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { s256 } from '../../src/oauth/pkce.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const haveChromium = fs.existsSync(CHROMIUM);
-const missing = `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does this in CI`;
-const skip = !haveChromium && !process.env.CI ? `browser suite skipped: ${missing}` : false;
+const skip = skipWithoutChromium;
 
 /** The client's redirect URI: records every query it receives and answers a small page. */
 async function startCallbackServer(): Promise<{ url: string; hits: URL[]; close(): Promise<void> }> {
@@ -83,8 +78,6 @@ describe('consent in a real browser (chromium, SQLite)', { timeout: 180_000 }, (
 
   before(async () => {
     if (skip) return;
-    if (!haveChromium) throw new Error(`CI must run the browser suite: ${missing}`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     callback = await startCallbackServer();
     server = await startServer(`sqlite:${path.join(tempDir(), 'gatehouse.db')}`);
     const admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
@@ -99,7 +92,7 @@ describe('consent in a real browser (chromium, SQLite)', { timeout: 180_000 }, (
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     web = { id: registered.body.client_id, secret: registered.body.client_secret };
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();

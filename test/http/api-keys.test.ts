@@ -1,15 +1,19 @@
 /** API keys (seed 004): generation, the GAM and RFC 8693 exchanges, every invalidation cause. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { openDb } from '../../src/store/db.js';
 import { isWellFormedApiKey } from '../../src/crypto/api-key-format.js';
+import { buildGateway } from '../../src/gateway/server.js';
 
-// Client scopes are listed in name order.
-const GAM_SCOPES = 'user_email user_external_id user_first_name';
+// Client scopes are listed in name order; api.data is a service behind the gateway.
+const GAM_SCOPES = 'api.data user_email user_external_id user_first_name';
 
 for (const database of testDatabases()) {
   describe(`API keys on ${database.name}`, () => {
@@ -18,6 +22,9 @@ for (const database of testDatabases()) {
     let admin: string;
     let app: { id: string; secret: string };
     let userId: string;
+    let gateway: FastifyInstance;
+    let upstream: http.Server;
+    let gw: string;
     const api = (path: string, init?: RequestInit) => request(`${server.url}/admin/api/v1${path}`, init);
 
     async function generate(body: Record<string, unknown> = { client_id: app.id }, user = userId) {
@@ -28,17 +35,33 @@ for (const database of testDatabases()) {
       request(`${server.url}${path}`, form({ client_id: app.id, client_secret: app.secret, grant_type: 'password', api_key: apiKey, authentication_type_name: 'apikey' }));
     const keyStatus = async (id: string, user = userId) => (await api(`/users/${user}/api-keys`, { headers: bearer(admin) })).body.items.find((k: { id: string }) => k.id === id);
 
+    const introspect = async (token: string) => (await request(`${server.url}/oauth/introspect`, form({ token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }))).body.active === true;
+    const throughGateway = async (token: string) => (await request(`${gw}/gamdata/x`, { headers: bearer(token) })).status;
+    const refresh = (token: string) => request(`${server.url}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: token }, { authorization: basic(app.id, app.secret) }));
+
     before(async () => {
       databaseUrl = await database.create();
       server = await startServer(databaseUrl);
+      upstream = http.createServer((req, res) => res.end('upstream'));
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      gateway = await buildGateway(server.gh, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => server.gh.feed.healthy(5000) });
+      await gateway.listen({ host: '127.0.0.1', port: 0 });
+      gw = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
       admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      assert.equal((await api('/scopes', json('POST', { name: 'api.data', services: ['/gamdata/**'] }, bearer(admin)))).status, 201);
+      assert.equal((await api('/services', json('POST', { name: 'gamdata', path_prefix: '/gamdata', upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` }, bearer(admin)))).status, 201);
       const user = await api('/users', json('POST', { username: 'userapikey', password: 'user-password-1', email: 'userapikey@mail.com', email_verified: true, given_name: 'user', external_id: '12a938b7123zg98' }, bearer(admin)));
       userId = user.body.id;
-      const client = await api('/clients', json('POST', { client_name: 'GAM app', grant_types: ['client_credentials'], response_types: [], scope: GAM_SCOPES, api_key_enabled: true, api_key_scope_customization: true, refresh_token_limit: 0 }, bearer(admin)));
+      const client = await api('/clients', json('POST', { client_name: 'GAM app', grant_types: ['client_credentials', 'refresh_token'], response_types: [], scope: GAM_SCOPES, api_key_enabled: true, api_key_scope_customization: true, refresh_token_limit: null }, bearer(admin)));
       assert.equal(client.status, 201, JSON.stringify(client.body));
       app = { id: client.body.client_id, secret: client.body.client_secret };
     });
-    after(() => server.close());
+    after(async () => {
+      await gateway?.close();
+      await server?.close();
+      upstream?.closeAllConnections();
+      await new Promise((resolve) => upstream?.close(resolve));
+    });
 
     test('a key is shown once, recognisable and checksummed; listed with status, never with its value', async () => {
       const created = await generate();
@@ -67,12 +90,14 @@ for (const database of testDatabases()) {
         assert.equal(decodeJwt(response.body.access_token).sub, userId);
       }
       await api('/settings', json('PATCH', { compat: { gam: true } }, bearer(admin)));
+      // The seed's application issues no refresh tokens: GAM shows that as "".
+      await api(`/clients/${app.id}`, json('PATCH', { refresh_token_limit: 0 }, bearer(admin)));
       try {
         const gam = await gamExchange(apiKey);
         assert.deepEqual(Object.keys(gam.body).sort(), ['access_token', 'expires_in', 'refresh_token', 'scope', 'token_type', 'user_guid']);
         assert.equal(gam.body.expires_in, 0);
         assert.equal(gam.body.refresh_token, '');
-        assert.equal(gam.body.scope, 'user_email+user_external_id+user_first_name');
+        assert.equal(gam.body.scope, 'api.data+user_email+user_external_id+user_first_name');
         const info = await request(`${server.url}/oauth/gam/v2.0/userinfo`, { headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: gam.body.access_token } });
         assert.equal(info.status, 200, JSON.stringify(info.body));
         assert.equal(info.body.email, 'userapikey@mail.com');
@@ -83,6 +108,7 @@ for (const database of testDatabases()) {
         assert.equal(standard.body.scope, GAM_SCOPES, 'the quirks stay on /oauth/gam/v2.0');
       } finally {
         await api('/settings', json('PATCH', { compat: { gam: false } }, bearer(admin)));
+        await api(`/clients/${app.id}`, json('PATCH', { refresh_token_limit: null }, bearer(admin)));
       }
       const bare = await request(`${server.url}/oauth/gam/v2.0/userinfo`, { headers: { authorization: (await gamExchange(apiKey)).body.access_token } });
       assert.equal(bare.status, 400, 'a bare token only with compat.gam');
@@ -120,48 +146,85 @@ for (const database of testDatabases()) {
       }
     });
 
-    test('deleting a key refuses it and revokes the tokens exchanged for it', async () => {
+    test('deleting a key refuses it and revokes the access and refresh tokens exchanged for it', async () => {
       const created = (await generate()).body;
-      const token = (await gamExchange(created.api_key)).body.access_token;
-      const introspect = () => request(`${server.url}/oauth/introspect`, form({ token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }));
-      assert.equal((await introspect()).body.active, true);
+      const exchanged = (await gamExchange(created.api_key, '/oauth/token')).body;
+      assert.equal(typeof (await keyStatus(created.id)).last_used_at, 'number', 'its use is listed');
+      assert.equal(await introspect(exchanged.access_token), true);
+      assert.equal(await throughGateway(exchanged.access_token), 200);
       assert.equal((await api(`/users/${userId}/api-keys/${created.id}`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
-      assert.deepEqual((await introspect()).body, { active: false });
+      assert.equal(await introspect(exchanged.access_token), false);
+      assert.equal(await throughGateway(exchanged.access_token), 401);
+      assert.equal((await refresh(exchanged.refresh_token)).body.error, 'invalid_grant');
       assert.equal((await gamExchange(created.api_key)).body.error, 'invalid_grant');
     });
 
-    test('invalidation causes, each visible to admins', async () => {
-      const cases: [string, () => Promise<unknown>, () => Promise<unknown>, RegExp][] = [
-        ['client deactivated', () => api(`/clients/${app.id}`, json('PATCH', { active: false }, bearer(admin))), () => api(`/clients/${app.id}`, json('PATCH', { active: true }, bearer(admin))), /deactivated/],
-        ['API keys turned off', () => api(`/clients/${app.id}`, json('PATCH', { api_key_enabled: false }, bearer(admin))), () => api(`/clients/${app.id}`, json('PATCH', { api_key_enabled: true }, bearer(admin))), /turned off/],
-        ['scope unpublished', () => api(`/clients/${app.id}`, json('PATCH', { scope: 'user_email user_first_name' }, bearer(admin))), () => api(`/clients/${app.id}`, json('PATCH', { scope: GAM_SCOPES }, bearer(admin))), /no longer publishes user_external_id/],
-        ['user disabled', () => api(`/users/${userId}`, json('PATCH', { disabled: true }, bearer(admin))), () => api(`/users/${userId}`, json('PATCH', { disabled: false }, bearer(admin))), /user disabled/],
+    test('every invalidation cause: the key is refused with its reason shown, and its access and refresh tokens die with it', async () => {
+      const patchClient = (body: Record<string, unknown>) => () => api(`/clients/${app.id}`, json('PATCH', body, bearer(admin)));
+      const patchUser = (body: Record<string, unknown>) => () => api(`/users/${userId}`, json('PATCH', body, bearer(admin)));
+      // [cause, break it, mend it, reason shown, error of a new exchange (client authentication comes first), whether mending revives the key]
+      const cases: [string, () => Promise<unknown>, () => Promise<unknown>, RegExp, string, boolean][] = [
+        ['client deactivated', patchClient({ active: false }), patchClient({ active: true }), /deactivated/, 'invalid_client', true],
+        ['API keys turned off', patchClient({ api_key_enabled: false }), patchClient({ api_key_enabled: true }), /turned off/, 'unauthorized_client', true],
+        // Seed 004: "the API Key is invalidated, and a new one must be generated".
+        ['scope unpublished', patchClient({ scope: 'api.data user_email user_first_name' }), patchClient({ scope: GAM_SCOPES }), /no longer publishes user_external_id/, 'invalid_grant', false],
+        ['user disabled', patchUser({ disabled: true }), patchUser({ disabled: false }), /user disabled/, 'invalid_grant', true],
       ];
-      for (const [name, breakIt, mend, reason] of cases) {
+      for (const [cause, breakIt, mend, reason, error, revives] of cases) {
         const created = (await generate()).body;
-        assert.equal((await gamExchange(created.api_key)).status, 200, name);
+        const exchanged = await gamExchange(created.api_key, '/oauth/token');
+        assert.equal(exchanged.status, 200, cause);
+        const { access_token: access, refresh_token: refreshToken } = exchanged.body;
+        assert.ok(refreshToken, cause);
+        assert.equal(await introspect(access), true, cause);
+        assert.equal(await throughGateway(access), 200, cause);
         await breakIt();
         try {
-          // A deactivated client fails client authentication first; every other cause is invalid_grant.
-          const refused = await gamExchange(created.api_key);
-          assert.equal(refused.body.error, name === 'client deactivated' ? 'invalid_client' : name === 'API keys turned off' ? 'unauthorized_client' : 'invalid_grant', name);
+          assert.equal((await gamExchange(created.api_key)).body.error, error, cause);
           const status = await keyStatus(created.id);
-          assert.equal(status.status, 'invalid', name);
-          assert.match(status.invalid_reason, reason, name);
+          assert.equal(status.status, 'invalid', cause);
+          assert.match(status.invalid_reason, reason, cause);
+          assert.equal(await introspect(access), false, `${cause}: access token inactive`);
+          assert.equal(await throughGateway(access), 401, `${cause}: access token refused by the gateway`);
         } finally {
           await mend();
         }
+        // Revoked, not suspended: mending the cause never brings the tokens back.
+        assert.equal(await introspect(access), false, `${cause}: still inactive after the cause is mended`);
+        assert.equal(await throughGateway(access), 401, cause);
+        assert.equal((await refresh(refreshToken)).body.error, 'invalid_grant', `${cause}: refresh token refused`);
+        if (revives) assert.equal((await gamExchange(created.api_key)).status, 200, `${cause}: the mended key works again`);
+        else {
+          assert.equal((await gamExchange(created.api_key)).body.error, 'invalid_grant', `${cause}: the key stays invalid`);
+          assert.match((await keyStatus(created.id)).invalid_reason, reason, `${cause}: the reason stays shown`);
+          assert.equal((await gamExchange((await generate()).body.api_key)).status, 200, `${cause}: a newly generated key works`);
+        }
       }
-      // Expiry: back-date the key in the store (a real timeout is at least an hour).
-      const created = (await generate()).body;
-      const db = openDb(databaseUrl);
+    });
+
+    test('expiry: tokens never outlive their key, and its refresh tokens stop with it', async () => {
+      await api(`/clients/${app.id}`, json('PATCH', { api_key_timeout_hours: 1, access_token_lifetime: 86400 }, bearer(admin)));
       try {
-        await db.kysely.updateTable('api_keys').set({ expires_at: 1 }).where('id', '=', created.id).execute();
+        const created = (await generate()).body;
+        assert.ok(created.expires_at > Date.now() / 1000 + 3500);
+        const exchanged = (await gamExchange(created.api_key, '/oauth/token')).body;
+        assert.ok(decodeJwt(exchanged.access_token).exp! <= created.expires_at, 'the access token ends with the key, not a day later');
+        const refreshed = (await refresh(exchanged.refresh_token)).body;
+        assert.ok(refreshed.access_token, JSON.stringify(refreshed));
+        assert.ok(decodeJwt(refreshed.access_token).exp! <= created.expires_at, 'so does a refreshed one');
+        // Back-date the key in the store (a real timeout is at least an hour).
+        const db = openDb(databaseUrl);
+        try {
+          await db.kysely.updateTable('api_keys').set({ expires_at: 1 }).where('id', '=', created.id).execute();
+        } finally {
+          await db.close();
+        }
+        assert.equal((await gamExchange(created.api_key)).body.error, 'invalid_grant');
+        assert.equal((await keyStatus(created.id)).invalid_reason, 'expired');
+        assert.equal((await refresh(refreshed.refresh_token)).body.error, 'invalid_grant', 'no refresh after the key expired');
       } finally {
-        await db.close();
+        await api(`/clients/${app.id}`, json('PATCH', { api_key_timeout_hours: 0, access_token_lifetime: 3600 }, bearer(admin)));
       }
-      assert.equal((await gamExchange(created.api_key)).body.error, 'invalid_grant');
-      assert.equal((await keyStatus(created.id)).invalid_reason, 'expired');
     });
 
     test('self-service: a signed-in user generates, lists and deletes their own keys', async () => {

@@ -227,6 +227,37 @@ for (const database of testDatabases()) {
       assert.equal((await refresh(next.refresh_token)).body.error, 'invalid_grant');
     });
 
+    test('RFC 7662: a refresh token introspects active until it is rotated; its successor until the family is revoked', async () => {
+      const { code, verifier: v } = await getCode(web.id, { scope: 'photos orders' });
+      const tokens = (await exchange(code, v)).body;
+      const live = await introspect(tokens.refresh_token);
+      assert.equal(live.active, true);
+      assert.equal(live.token_type, 'refresh_token');
+      assert.equal(live.client_id, web.id);
+      assert.equal(live.scope, 'photos orders');
+      assert.equal(live.iss, server.url);
+      assert.equal(typeof live.sub, 'string');
+      const next = (await refresh(tokens.refresh_token)).body;
+      assert.deepEqual(await introspect(tokens.refresh_token), { active: false }, 'rotated');
+      assert.equal((await introspect(next.refresh_token)).active, true);
+      await refresh(tokens.refresh_token); // reuse revokes the family
+      assert.deepEqual(await introspect(next.refresh_token), { active: false });
+      assert.deepEqual(await introspect(`${next.refresh_token}x`), { active: false }, 'unknown');
+    });
+
+    test('a refresh token issued before its client was deactivated stays refused after reactivation', async () => {
+      const { code, verifier: v } = await getCode(web.id);
+      const tokens = (await exchange(code, v)).body;
+      await adminApi(`/clients/${web.id}`, json('PATCH', { active: false }, bearer(admin)));
+      assert.deepEqual(await introspect(tokens.refresh_token), { active: false });
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // a new second: tokens issued after reactivation live
+      await adminApi(`/clients/${web.id}`, json('PATCH', { active: true }, bearer(admin)));
+      assert.deepEqual(await introspect(tokens.refresh_token), { active: false });
+      assert.equal((await refresh(tokens.refresh_token)).body.error, 'invalid_grant');
+      const { code: fresh, verifier: v2 } = await getCode(web.id);
+      assert.equal((await refresh((await exchange(fresh, v2)).body.refresh_token)).status, 200, 'tokens issued after reactivation work');
+    });
+
     test('RFC 7009: revoking a refresh token ends its grant; another client’s revocation changes nothing', async () => {
       const { code, verifier: v } = await getCode(web.id);
       const tokens = (await exchange(code, v)).body;
@@ -251,6 +282,21 @@ for (const database of testDatabases()) {
         tokens = next.body;
       }
       assert.equal(tokens.refresh_token, undefined, 'no refresh token once the count is spent');
+      const spent = await adminApi(`/tokens?client_id=${web.id}&limit=500`, { headers: bearer(admin) });
+      assert.equal(spent.body.items.find((item: { id: string }) => item.id === decodeJwt(tokens.access_token).jti).refresh_count_left, 0);
+    });
+
+    test('token management lists a grant with unlimited refreshes as null ("Unlimited"), not as 0', async () => {
+      await adminApi(`/clients/${web.id}`, json('PATCH', { refresh_token_limit: null }, bearer(admin)));
+      try {
+        const { code, verifier: v } = await getCode(web.id);
+        const jti = decodeJwt((await exchange(code, v)).body.access_token).jti;
+        assert.equal((await adminApi(`/tokens/${jti}`, { headers: bearer(admin) })).body.refresh_count_left, null);
+        const listed = await adminApi(`/tokens?client_id=${web.id}&limit=500`, { headers: bearer(admin) });
+        assert.equal(listed.body.items.find((item: { id: string }) => item.id === jti).refresh_count_left, null);
+      } finally {
+        await adminApi(`/clients/${web.id}`, json('PATCH', { refresh_token_limit: 3 }, bearer(admin)));
+      }
     });
 
     test('20 simultaneous refreshes of one token: exactly one success', async () => {

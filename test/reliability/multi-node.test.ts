@@ -22,24 +22,13 @@ import { testDatabases } from '../helpers/databases.js';
 import { baseEnv, freePort, spawnServer, ADMIN_ID, ADMIN_SECRET, type ChildServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { forEachConcurrent } from '../helpers/load.js';
+import { sleep, within } from './deadline.js';
 
 const STALE_MS = 1000;
 /** How long each cut-off lasts: well past the bound. */
 const CUT_MS = 2500;
 /** The deadline for a change on A to show on B. */
 const PROPAGATION_MS = 5000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 50 ms until it returns true or `ms` pass; returns whether it did. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-}
 
 /** A TCP proxy to PostgreSQL for node B: it can refuse new connections, or drop all of them. */
 class PgProxy {

@@ -190,6 +190,39 @@ for (const database of testDatabases()) {
       assert.equal(await store.events.purgeBefore(110), 10);
     });
 
+    test('purge: ended grants, rotated refresh tokens, idle lockout counters and old audit events', async () => {
+      const family = (id: string, revokedAt: number | null) =>
+        store.grants.insertFamily({ id, tenant_id: 't1', client_id: 'c1', user_id: 'u1', scope: '', auth_time: 1, refresh_count_left: null, created_at: 1, revoked_at: revokedAt, api_key_id: null });
+      const refresh = (id: string, familyId: string, rotatedAt: number | null) =>
+        store.grants.insertRefresh({ id, tenant_id: 't1', family_id: familyId, client_id: 'c1', scope: '', access_jti: `a-${id}`, issued_at: 1, rotated_at: rotatedAt, successor: null });
+      await family('f-ended', 100);
+      await family('f-live', null);
+      await refresh('r-of-ended', 'f-ended', null);
+      await refresh('r-rotated-long-ago', 'f-live', 100);
+      await refresh('r-rotated-lately', 'f-live', 5000);
+      await refresh('r-current', 'f-live', null);
+      assert.equal(await store.grants.purgeEnded(1000), 3, 'two refresh rows and one family');
+      assert.equal(await store.grants.getFamily('f-ended'), undefined);
+      assert.ok(await store.grants.getFamily('f-live'));
+      for (const [id, kept] of [['r-of-ended', false], ['r-rotated-long-ago', false], ['r-rotated-lately', true], ['r-current', true]] as const) {
+        assert.equal(Boolean(await store.grants.getRefresh([id])), kept, id);
+      }
+
+      await store.lockout.recordFailure('t1', 'user:idle', 100, 43200);
+      await store.lockout.recordFailure('t1', 'user:locked', 100, 43200);
+      await store.lockout.lockUntil('t1', 'user:locked', 9000);
+      await store.lockout.recordFailure('t1', 'user:recent', 5000, 43200);
+      assert.equal(await store.lockout.purgeIdle(1000, 2000), 1);
+      assert.equal(await store.lockout.get('t1', 'user:idle'), undefined);
+      assert.ok(await store.lockout.get('t1', 'user:locked'), 'a lock still running is kept');
+      assert.ok(await store.lockout.get('t1', 'user:recent'));
+
+      for (const createdAt of [100, 5000]) await store.audit.append({ tenantId: 't1', actor: 'a', action: 'purge.test', target: String(createdAt), source: null, detail: {}, createdAt });
+      assert.equal(await store.audit.purgeBefore(1000), 1);
+      assert.deepEqual((await store.audit.list('t1', 100)).filter((e) => e.action === 'purge.test').map((e) => e.target), ['5000']);
+      assert.equal(await store.audit.purgeBefore(6000), 1, 'the audit test below starts from an empty log');
+    });
+
     test('a failed transaction leaves nothing behind', async () => {
       await assert.rejects(
         store.transaction(async (tx) => {

@@ -1,8 +1,8 @@
 /**
- * RFC 7662 introspection. Callers are the tenant's authenticated confidential clients; anything
- * not active in this tenant (unknown, expired, revoked, another tenant's) is exactly
- * {"active":false}. The store is consulted, so a revocation made on another node is seen even
- * before its event arrives here.
+ * RFC 7662 introspection of access tokens and (refresh-introspection.ts) refresh tokens. Callers
+ * are the tenant's authenticated confidential clients; anything not active in this tenant
+ * (unknown, expired, revoked, another tenant's) is exactly {"active":false}. The store is
+ * consulted, so a revocation made on another node is seen even before its event arrives here.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
@@ -11,6 +11,8 @@ import { invalidClient, invalidRequest } from '../errors.js';
 import { formBody, refuseCredentialsInQuery, singleValued } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
 import { TokenRejected } from '../token-verifier.js';
+import { introspectRefreshToken, looksLikeRefreshToken } from '../refresh-introspection.js';
+import { limitClient } from '../../ratelimit/guards.js';
 
 export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   app.post('/oauth/introspect', async (request, reply) => {
@@ -19,11 +21,13 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
     const tenant = request.tenant;
     const params = formBody(request, tenant.tenant.settings.compat.json_token_body);
     const presented = presentedCredentials(request.headers.authorization, params);
+    await limitClient(gh, tenant, 'introspect_client', presented.clientId, request.ip);
     const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
     if (!isConfidential(caller)) throw invalidClient('introspection is for confidential clients', presented.method === 'client_secret_basic');
     if (!params.token) throw invalidRequest('token is required');
 
     const inactive = { active: false };
+    if (looksLikeRefreshToken(params.token)) return (await introspectRefreshToken(gh, tenant, params.token)) ?? inactive;
     let verified;
     try {
       verified = await gh.tokenVerifier.verify(params.token, tenant);

@@ -12,6 +12,9 @@ import { selectGrant } from '../grants/index.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
+import { limitClient } from '../../ratelimit/guards.js';
+import { isStoreUnavailable } from '../../store/errors.js';
+import type { GatehouseMetrics } from '../../metrics/gatehouse-metrics.js';
 
 const GAM_TOKEN_PATH = '/oauth/gam/v2.0/access_token';
 export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', GAM_TOKEN_PATH];
@@ -62,12 +65,36 @@ async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Para
   return selected;
 }
 
+/**
+ * Counts the request under its grant (a bounded label: unknown grant types are "unsupported") and
+ * outcome: ok, the OAuth error code, `rate_limited` for a 429, `temporarily_unavailable` for an
+ * unreachable store, `server_error` for a bug.
+ */
+async function counted<T>(metrics: GatehouseMetrics, params: Params, run: () => Promise<T>): Promise<T> {
+  const grantType = selectGrant(params)?.type ?? 'unsupported';
+  try {
+    const result = await run();
+    metrics.grants.inc({ grant_type: grantType, outcome: 'ok' });
+    metrics.tokensIssued.inc({ grant_type: grantType });
+    return result;
+  } catch (error) {
+    const outcome = error instanceof OAuthError ? (error.status === 429 ? 'rate_limited' : error.error) : isStoreUnavailable(error) ? 'temporarily_unavailable' : 'server_error';
+    metrics.grants.inc({ grant_type: grantType, outcome });
+    throw error;
+  }
+}
+
 export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const params = tokenParams(request, request.tenant);
+    return counted(gh.metrics, params, () => respond(request, reply, params));
+  };
+  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
     const tenant = await selectedTenant(gh, request.tenant, params);
-    const client = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
+    const presented = presentedCredentials(request.headers.authorization, params);
+    await limitClient(gh, tenant, 'token_client', presented.clientId, request.ip);
+    const client = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
 
     const grantType = params.grant_type;
     if (!grantType) throw invalidRequest('grant_type is required');
@@ -80,7 +107,7 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
       if (!client.grantTypes.includes(grantType)) throw unauthorizedClient(`this client is not allowed to use grant_type "${grantType}"`);
     }
 
-    const response = await grant.handle({ tenant, client, params, services: gh });
+    const response = await grant.handle({ tenant, client, params, services: gh, source: request.ip });
     const gamShape = tenant.tenant.settings.compat.gam && request.routeOptions.url?.endsWith(GAM_TOKEN_PATH);
     return reply.send(gamShape ? gamTokenResponse(response) : response);
   };

@@ -9,6 +9,7 @@ import type { Client } from '../../domain/client.js';
 import { isConfidential } from '../../domain/client.js';
 import { nowS } from '../../domain/time.js';
 import type { TenantContext } from '../../core/tenants.js';
+import { keyBoundLifetime } from '../../core/api-keys.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import { clientMayRefresh } from '../user-tokens.js';
@@ -30,10 +31,13 @@ async function exchange(ctx: TokenRequestContext, apiKey: string, authType: stri
   const found = await services.apiKeys.check(tenant.tenant.id, client, apiKey);
   if (!found) throw invalidGrant('the API key is invalid');
   const scopes = grantedScopes(params.scope, found.row.scope ? found.row.scope.split(' ') : []);
-  const authTime = nowS();
+  // Dated after the user's last cut-off, as access tokens are: a grant started in the same second
+  // as a re-enable must not be born revoked.
+  const authTime = Math.max(nowS(), found.user.notBefore + 1);
   const response = await services.feed.write(async (tx) => {
+    await services.apiKeys.recordUse(tx, found.row);
     const familyId = await services.userTokens.startFamily(tx, tenant, client, found.user, { authTime, scopes, apiKeyId: found.row.id });
-    return services.userTokens.issue({ tx, tenant, client, user: found.user, scopes, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client) });
+    return services.userTokens.issue({ tx, tenant, client, user: found.user, scopes, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client), lifetimeS: keyBoundLifetime(found.row, client) });
   });
   return { ...response, user_guid: found.user.id };
 }

@@ -10,21 +10,26 @@ import { grantedScopes } from '../scopes.js';
 import { clientMayRefresh, scopesForUser } from '../user-tokens.js';
 import { nowS } from '../../domain/time.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
+import { signInEvent } from '../../core/sign-in-audit.js';
 
 export const passwordGrant: Grant = {
   type: 'password',
-  async handle({ tenant, client, params, services }: TokenRequestContext): Promise<TokenResponse> {
+  async handle({ tenant, client, params, services, source }: TokenRequestContext): Promise<TokenResponse> {
     if (!isConfidential(client)) throw unauthorizedClient('the password grant requires a confidential client');
     if (params.username === undefined || params.password === undefined) throw invalidRequest('username and password are required');
     // GAM (seed 001) asks for scope=FullControl meaning "everything this client may have".
     const requested = tenant.tenant.settings.compat.gam && params.scope === GAM_FULL_CONTROL ? undefined : params.scope;
     const wanted = grantedScopes(requested, client.scopes);
     const user = await services.users.checkPassword(tenant.tenant, params.username, params.password);
-    if (!user) throw invalidGrant('the username or password is incorrect');
+    if (!user) {
+      await services.store.audit.append(signInEvent(tenant.tenant.id, undefined, params.username, client.clientId, source));
+      throw invalidGrant('the username or password is incorrect');
+    }
     const scopes = scopesForUser(wanted, user, await services.scopes.byName(tenant.tenant.id));
     const authTime = nowS();
     return services.feed.write(async (tx) => {
       const familyId = await services.userTokens.startFamily(tx, tenant, client, user, { authTime, scopes });
+      await tx.audit.append(signInEvent(tenant.tenant.id, user, params.username!, client.clientId, source));
       return services.userTokens.issue({ tx, tenant, client, user, scopes, grantType: 'password', familyId, authTime, withRefreshToken: clientMayRefresh(client) });
     });
   },

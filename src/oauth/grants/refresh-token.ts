@@ -11,6 +11,7 @@ import { invalidGrant, invalidRequest } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
+import { keyBoundLifetime } from '../../core/api-keys.js';
 
 export const refreshTokenGrant: Grant = {
   type: 'refresh_token',
@@ -21,6 +22,11 @@ export const refreshTokenGrant: Grant = {
     if (!row || row.tenant_id !== tenant.tenant.id || row.client_id !== client.clientId) throw invalidGrant('the refresh token is invalid');
     const family = await store.grants.getFamily(row.family_id);
     if (!family || family.revoked_at !== null) throw invalidGrant('the refresh token has been revoked');
+    // Like its access tokens, a refresh token issued before its client was deactivated stays dead after reactivation.
+    if (Number(row.issued_at) <= client.notBefore) throw invalidGrant('the refresh token was issued before its client was deactivated');
+    // A family exchanged for an API key lives only as long as the key works (issue 6).
+    const apiKey = family.api_key_id ? await services.apiKeys.liveKeyOfFamily(tenant.tenant.id, client, family.api_key_id) : undefined;
+    if (family.api_key_id && !apiKey) throw invalidGrant('the API key this grant was exchanged for is no longer valid');
     // Narrower scope is allowed, wider is not (RFC 6749 §6).
     const scopes = grantedScopes(params.scope, row.scope ? row.scope.split(' ') : []);
     const now = nowS();
@@ -49,6 +55,7 @@ export const refreshTokenGrant: Grant = {
         familyId: family.id,
         authTime: Number(family.auth_time),
         withRefreshToken: left === null || Number(left) > 0,
+        lifetimeS: apiKey ? keyBoundLifetime(apiKey, client) : undefined,
       });
       if (grace > 0 && isConfidential(client)) await tx.grants.rotateRefreshSuccessor(row.id, userTokens.seal(response));
       return { response };

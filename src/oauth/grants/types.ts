@@ -28,6 +28,8 @@ export interface TokenRequestContext {
   client: Client;
   params: Params;
   services: GrantServices;
+  /** The caller's address (behind a trusted balancer, the one it forwarded), for the audit log. */
+  source: string;
 }
 
 /** RFC 6749 §5.1, plus what OpenID Connect and the seeds add. */

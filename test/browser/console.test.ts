@@ -1,0 +1,452 @@
+/**
+ * The web console in a real browser (Debian's chromium driven by playwright-core) against the
+ * real server on SQLite, with a gateway and a small upstream in this test: an administrator signs
+ * in through the login and consent pages (the console is a public client: code + PKCE), registers
+ * a confidential client and copies its secret from the page, creates a scope with service
+ * patterns, associates it, generates a token and sees it listed, deactivates the client and
+ * watches the gateway refuse the token, then deletes the token. Every page is screenshotted into
+ * test-artifacts/, at 1280×800 and at phone width; the browser reports any CSP violation.
+ *
+ * The console is built by the install command (`npm ci` runs `prepare`); run from a tree where it
+ * is not built yet, this suite builds it first.
+ */
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../helpers/databases.js';
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from '../helpers/browser.js';
+import { ADMIN_ID, ADMIN_SECRET, ROOT, startServer, type TestServer } from '../helpers/server.js';
+import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { buildGateway } from '../../src/gateway/server.js';
+import { consolePlugin } from '../../src/console/plugin.js';
+import { CONSOLE_DIST } from '../../src/console/assets.js';
+
+const skip = skipWithoutChromium;
+
+/** The upstream behind the gateway: answers every request with what it received. */
+async function startUpstream(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ order: req.url, client: req.headers['x-gatehouse-client-id'] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function ensureBuilt(): void {
+  if (fs.existsSync(path.join(CONSOLE_DIST, 'index.html'))) return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'console', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_000 }, () => {
+  let server: TestServer;
+  let gateway: FastifyInstance;
+  let gatewayUrl: string;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let browser: Browser;
+  let page: Page;
+  let admin: string;
+  const cspViolations: string[] = [];
+  const operator = { username: 'ada', password: 'ada-console-password-1' };
+  /** What the administrator copied from the pages. */
+  const copied = { clientId: '', clientSecret: '', tokenId: '', accessToken: '' };
+
+  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+  const callGateway = (token: string) => request(`${gatewayUrl}/orders/42`, { headers: bearer(token) });
+  const adminApi = (pathname: string, init: RequestInit = {}) => request(`${server.url}/admin/api/v1${pathname}`, { ...init, headers: { ...bearer(admin), ...(init.headers as Record<string, string>) } });
+
+  async function openPage(link: string, heading: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  /** The table row that mentions `text` (rows are re-rendered after every change). */
+  const row = (text: string) => page.locator('tbody tr', { hasText: text });
+
+  before(async () => {
+    if (skip) return;
+    ensureBuilt();
+    upstream = await startUpstream();
+    server = await startServer(`sqlite:${path.join(tempDir(), 'gatehouse.db')}`);
+    gateway = await buildGateway(server.gh, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => server.gh.feed.healthy(5000) });
+    await gateway.listen({ host: '127.0.0.1', port: 0 });
+    gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+
+    admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+    const user = await adminApi('/users', json('POST', { ...operator, email: 'ada@example.com', given_name: 'Ada', roles: ['admin'] }));
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const service = await adminApi('/services', json('POST', { name: 'orders', path_prefix: '/orders', upstream: upstream.url }));
+    assert.equal(service.status, 201, JSON.stringify(service.body));
+
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+  });
+
+  // A step that failed with a dialog open must not take the steps after it down too.
+  afterEach(async () => {
+    if (!page) return;
+    while (await page.locator('dialog[open]').count()) await page.keyboard.press('Escape');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gateway?.close();
+    await server?.close();
+    await upstream?.close();
+  });
+
+  test('served at /console/ with a strict CSP, its issuer filled in, hashed assets cached for good', { skip }, async () => {
+    const redirect = await fetch(`${server.url}/console`, { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.equal(new URL(redirect.headers.get('location')!, `${server.url}/console`).href, `${server.url}/console/`);
+
+    const index = await fetch(`${server.url}/console/`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(index.headers.get('cache-control'), 'no-store');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) assert.ok(csp.includes(directive), `${directive} in ${csp}`);
+    assert.ok(!/unsafe-inline|unsafe-eval|https?:/.test(csp), csp);
+    assert.equal(index.headers.get('x-frame-options'), 'DENY');
+    const html = await index.text();
+    assert.ok(html.includes(`<meta name="gatehouse-issuer" content="${server.url}">`), html);
+    assert.ok(!/<script>|<script [^>]*>[^<]/.test(html), 'no inline script');
+    assert.ok(!/https?:\/\/(?!127\.0\.0\.1)/.test(html), 'nothing from another origin');
+
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, html);
+    const asset = await fetch(`${server.url}/console/${script}`);
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.ok(!(await asset.text()).includes('localStorage'), 'the console never uses localStorage');
+
+    // SPA fallback: a deeper path gets the page, with asset URLs that still reach the console's root.
+    const deep = await fetch(`${server.url}/console/clients/abc`);
+    assert.equal(deep.status, 200);
+    assert.ok((await deep.text()).includes(`src="../${script}"`));
+    // A missing file is a 404, never the page (a browser would run HTML as a script).
+    assert.equal((await fetch(`${server.url}/console/assets/missing-0000.js`)).status, 404);
+    assert.equal((await fetch(`${server.url}/t/no-such-tenant/console/`)).status, 404);
+  });
+
+  test('a server whose console is not built answers 503 saying how to build it', { skip }, async () => {
+    const app = Fastify();
+    await app.register(consolePlugin, { gh: server.gh, dir: tempDir() });
+    const response = await app.inject({ method: 'GET', url: '/console/' });
+    await app.close();
+    assert.equal(response.statusCode, 503);
+    assert.match(response.headers['content-type'] as string, /^text\/html/);
+    assert.match(response.body, /npm run build/);
+  });
+
+  test('the console is a public client of every tenant: a new tenant gets one with its own redirect URI', { skip }, async () => {
+    const tenant = await adminApi('/tenants', json('POST', { id: 'acme', name: 'Acme' }));
+    assert.equal(tenant.status, 201, JSON.stringify(tenant.body));
+    const client = await request(`${server.url}/t/acme/admin/api/v1/clients/gatehouse-console`, { headers: bearer(admin) });
+    assert.equal(client.status, 200, JSON.stringify(client.body));
+    assert.equal(client.body.client_type, 'public');
+    assert.deepEqual(client.body.redirect_uris, [`${server.url}/t/acme/console/`]);
+    const html = await (await fetch(`${server.url}/t/acme/console/`)).text();
+    assert.ok(html.includes(`<meta name="gatehouse-issuer" content="${server.url}/t/acme">`));
+    assert.ok(html.includes('<meta name="gatehouse-tenant" content="acme">'));
+  });
+
+  test('an administrator signs in through the login and consent pages; the token stays in memory', { skip }, async () => {
+    await page.goto(`${server.url}/console/`);
+    await page.getByRole('heading', { name: 'Gatehouse console' }).waitFor();
+    await shot('sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Username').fill(operator.username);
+    await page.getByLabel('Password').fill(operator.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Grant access' }).waitFor();
+    await page.getByRole('button', { name: 'Grant Access' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Client Registration' }).waitFor();
+    assert.equal(page.url(), `${server.url}/console/#/clients`, 'the code and state are gone from the address bar');
+    assert.ok(await page.getByText(operator.username, { exact: true }).isVisible(), 'the signed-in user is shown');
+    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookies: document.cookie }));
+    assert.ok(!stored.includes('eyJ'), `no token in web storage or readable cookies: ${stored}`);
+  });
+
+  test('create a scope with service patterns', { skip }, async () => {
+    await openPage('Scopes', 'Scope Management');
+    await page.getByRole('button', { name: 'Add New Scope' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add New Scope' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('orders.read');
+    await dialog.getByLabel('Description', { exact: true }).fill('Read orders');
+    await dialog.getByLabel('Service URLs').fill('GET,HEAD /orders/*\nGET /orders/*/items');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await row('orders.read').waitFor();
+    assert.match((await row('orders.read').textContent()) ?? '', /GET,HEAD \/orders\/\*/);
+    await shot('scopes');
+
+    // A field-level refusal is shown next to its field.
+    await page.getByRole('button', { name: 'Add New Scope' }).click();
+    const again = page.getByRole('dialog', { name: 'Add New Scope' });
+    await again.getByRole('textbox', { name: 'Name', exact: true }).fill('ORDERS.read');
+    await again.getByRole('button', { name: 'Add' }).click();
+    await again.getByRole('alert').filter({ hasText: /exists|taken|already/i }).first().waitFor();
+    await again.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('register a confidential client and copy its secret, shown once', { skip }, async () => {
+    await openPage('Clients', 'Client Registration');
+    await page.getByRole('button', { name: 'Add New Client' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add New Client' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Order printer');
+    await dialog.getByLabel('Description', { exact: true }).fill('Prints orders overnight');
+    await dialog.getByLabel('Type', { exact: true }).selectOption({ label: 'Confidential (secret in the Authorization header)' });
+    await dialog.getByRole('checkbox', { name: 'client_credentials' }).check();
+    await dialog.getByRole('radio', { name: 'Unlimited' }).check();
+    await shot('client-form');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+
+    const secretField = dialog.getByLabel('Client secret', { exact: true });
+    await secretField.waitFor();
+    copied.clientId = await dialog.getByLabel('Client ID', { exact: true }).inputValue();
+    copied.clientSecret = await secretField.inputValue();
+    assert.match((await dialog.textContent()) ?? '', /shown only this once/);
+    await shot('client-secret');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await row('Order printer').waitFor();
+
+    const registered = await adminApi(`/clients/${copied.clientId}`);
+    assert.equal(registered.status, 200);
+    assert.equal(registered.body.client_type, 'confidential');
+    assert.equal(registered.body.refresh_token_limit, null);
+    assert.equal(registered.body.description, 'Prints orders overnight');
+    // The secret read off the page is the client's secret.
+    const token = await request(`${server.url}/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(copied.clientId, copied.clientSecret) }));
+    assert.equal(token.status, 200, JSON.stringify(token.body));
+  });
+
+  test('associate the scope with the client; its tokens pass the gateway', { skip }, async () => {
+    await page.getByRole('button', { name: 'Associate scopes with Order printer' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Associated scopes with Order printer(1)' });
+    await dialog.getByRole('checkbox', { name: /^orders\.read/ }).check();
+    await shot('associate-scopes');
+    await dialog.getByRole('button', { name: 'Associate' }).click();
+    await row('Order printer').getByText('orders.read', { exact: true }).waitFor();
+
+    const token = await clientCredentialsToken(server.url, copied.clientId, copied.clientSecret);
+    const through = await callGateway(token);
+    assert.equal(through.status, 200, JSON.stringify(through.body));
+    assert.equal(through.body.client, copied.clientId);
+    await shot('clients');
+  });
+
+  test('Add New Token: generated, shown once, listed in Token Management with "Expired" and "Unlimited" where due', { skip }, async () => {
+    // A token past its expiry, to see how the table marks it.
+    const shortLived = await adminApi('/clients', json('POST', { client_name: 'Short-lived', grant_types: ['client_credentials'], access_token_lifetime: 1 }));
+    assert.equal(shortLived.status, 201, JSON.stringify(shortLived.body));
+    await clientCredentialsToken(server.url, shortLived.body.client_id, shortLived.body.client_secret);
+    // And one whose refresh token may be used any number of times.
+    const app = await adminApi('/clients', json('POST', { client_name: 'Warehouse app', grant_types: ['password', 'refresh_token'], refresh_token_limit: null, scope: 'orders.read' }));
+    assert.equal(app.status, 201, JSON.stringify(app.body));
+    const password = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', ...operator, scope: 'orders.read' }, { authorization: basic(app.body.client_id, app.body.client_secret) }));
+    assert.ok(password.body.refresh_token, JSON.stringify(password.body));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+
+    await openPage('Tokens', 'Token Management');
+    await page.getByRole('button', { name: 'Add New Token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add New Token' });
+    await dialog.getByLabel('Client', { exact: true }).selectOption({ label: 'Order printer (1)' });
+    await dialog.getByLabel('Expires in (days)').fill('7');
+    await dialog.getByRole('button', { name: 'Generate' }).click();
+    const tokenField = dialog.getByLabel('Access token', { exact: true });
+    await tokenField.waitFor();
+    copied.accessToken = await tokenField.inputValue();
+    copied.tokenId = await dialog.getByLabel('Token ID', { exact: true }).inputValue();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    await row(copied.tokenId).waitFor();
+    assert.match((await row(copied.tokenId).textContent()) ?? '', /orders\.read/);
+    assert.equal((await callGateway(copied.accessToken)).status, 200, 'the generated token opens the service');
+
+    const expired = row(shortLived.body.client_id);
+    await expired.first().waitFor();
+    assert.equal(await expired.first().getByText('Expired', { exact: true }).count(), 1);
+    await shot('tokens');
+
+    // Filtered by client: only that client's tokens.
+    await page.getByLabel('Client ID').fill(copied.clientId);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction((id) => ![...document.querySelectorAll('tbody tr')].some((tr) => !tr.textContent?.includes(id)), copied.clientId);
+    assert.ok((await row(copied.tokenId).count()) === 1);
+    await page.getByLabel('Client ID').fill(app.body.client_id);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await row(app.body.client_id).first().waitFor();
+    assert.equal(await row(app.body.client_id).getByText('Unlimited', { exact: true }).count(), 1, 'an unlimited refresh count shows "Unlimited"');
+  });
+
+  test('deactivate the client with the Status slider: the gateway refuses its token at once', { skip }, async () => {
+    await openPage('Clients', 'Client Registration');
+    const slider = page.getByRole('switch', { name: 'Active: Order printer' });
+    assert.equal(await slider.isChecked(), true);
+    await slider.uncheck();
+    await page.getByRole('status').filter({ hasText: 'deactivated' }).waitFor();
+    await shot('client-deactivated');
+    const refused = await callGateway(copied.accessToken);
+    assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    assert.match(refused.headers.get('www-authenticate') ?? '', /invalid_token/);
+    assert.equal((await adminApi(`/clients/${copied.clientId}`)).body.active, false);
+  });
+
+  test('delete the token in Token Management, after a confirmation', { skip }, async () => {
+    await openPage('Tokens', 'Token Management');
+    await row(copied.tokenId).getByRole('button', { name: `Delete token ${copied.tokenId}` }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete this token?' });
+    // The safe choice has the focus.
+    assert.equal(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement), true);
+    await confirm.getByRole('button', { name: 'Delete token' }).click();
+    await page.getByRole('status').filter({ hasText: 'Token deleted.' }).waitFor();
+    const listed = await adminApi(`/tokens/${copied.tokenId}`);
+    assert.equal(listed.body.status, 'revoked', JSON.stringify(listed.body));
+  });
+
+  test('API keys: GENERATE for an application, shown once, listed, then deleted (seed 004)', { skip }, async () => {
+    const mobile = await adminApi('/clients', json('POST', { client_name: 'Mobile app', grant_types: ['password'], api_key_enabled: true, scope: 'orders.read' }));
+    assert.equal(mobile.status, 201, JSON.stringify(mobile.body));
+    await openPage('API keys', 'API keys');
+    await page.getByLabel('User', { exact: true }).selectOption({ label: operator.username });
+    await page.getByText('This user has no API keys.').waitFor();
+    await page.getByRole('button', { name: 'GENERATE' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Generate API key' });
+    await dialog.getByLabel('Application', { exact: true }).selectOption({ label: 'Mobile app (1)' });
+    await dialog.getByRole('button', { name: 'GENERATE' }).click();
+    const key = await dialog.getByLabel('API key', { exact: true }).inputValue();
+    await shot('api-key-generated');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await row(mobile.body.client_id).waitFor();
+    // The key read off the page is a working key.
+    const exchanged = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', authentication_type_name: 'apikey', api_key: key }, { authorization: basic(mobile.body.client_id, mobile.body.client_secret) }));
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+
+    await row(mobile.body.client_id).getByRole('button', { name: /^Delete API key/ }).click();
+    await page.getByRole('dialog', { name: 'Delete this API key?' }).getByRole('button', { name: 'Delete API key' }).click();
+    await page.getByText('This user has no API keys.').waitFor();
+  });
+
+  test('users: add one, lock and unlock them', { skip }, async () => {
+    await openPage('Users', 'Users');
+    await page.getByRole('button', { name: 'Add User' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add User' });
+    await dialog.getByRole('textbox', { name: 'Username', exact: true }).fill('bob');
+    await dialog.getByLabel('Password').fill('bob-password-123');
+    await dialog.getByLabel('Roles').fill('auditor');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await row('bob').waitFor();
+    await page.getByRole('button', { name: 'Lock bob' }).click();
+    await row('bob').getByText('Locked', { exact: true }).waitFor();
+    const locked = (await adminApi('/users?limit=500')).body.items.find((u: { username: string }) => u.username === 'bob');
+    assert.equal(locked.disabled, true);
+    assert.deepEqual(locked.roles, ['auditor']);
+    await page.getByRole('button', { name: 'Unlock bob' }).click();
+    await row('bob').getByText('Active', { exact: true }).waitFor();
+  });
+
+  test('a list longer than a page continues with "Load more" (the API’s cursor)', { skip }, async () => {
+    for (let i = 0; i < 50; i++) {
+      const created = await adminApi('/scopes', json('POST', { name: `bulk.${String(i).padStart(2, '0')}`, services: [`/bulk/${i}`] }));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
+    const total = (await adminApi('/scopes?limit=500')).body.items.length;
+    assert.ok(total > 50, `${total} scopes`);
+    await openPage('Scopes', 'Scope Management');
+    const more = page.getByRole('button', { name: 'Load more' });
+    await more.waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 50, 'the first page');
+    await more.click();
+    await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n, total);
+    assert.equal(await more.isVisible(), false, 'no more pages');
+  });
+
+  test('every other page renders: users, API keys, services, tenants, audit log, settings', { skip }, async () => {
+    await openPage('Users', 'Users');
+    await row(operator.username).waitFor();
+    await shot('users');
+    await row(operator.username).getByRole('link', { name: `API keys of ${operator.username}` }).click();
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await page.getByText('This user has no API keys.').waitFor();
+    await shot('api-keys');
+    await openPage('Services', 'Services');
+    await row('/orders').waitFor();
+    await shot('services');
+    await openPage('Tenants', 'Tenants');
+    await row('acme').waitFor();
+    await shot('tenants');
+    await openPage('Audit log', 'Audit log');
+    await row('bulk.49').first().waitFor();
+    await shot('audit');
+    await openPage('Settings', 'Settings');
+    await page.getByRole('checkbox', { name: /Require PKCE/ }).waitFor();
+    await shot('settings');
+  });
+
+  test('at phone width (375 px) nothing scrolls sideways and the menu opens from a button', { skip }, async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await openPageOnPhone('Clients', 'Client Registration');
+    await row('Order printer').waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 375 px');
+    await shot('phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  async function openPageOnPhone(link: string, heading: string): Promise<void> {
+    const menu = page.getByRole('button', { name: 'Menu' });
+    assert.equal(await page.getByRole('navigation', { name: 'Console' }).isVisible(), false, 'the navigation folds away');
+    await menu.click();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+    await openPage(link, heading);
+  }
+
+  test('keyboard only: the navigation is reached with the Tab key and Enter opens a page', { skip }, async () => {
+    await page.goto(`${server.url}/console/#/clients`);
+    await page.reload();
+    // A reload forgets the in-memory token: signing in again is one click (the session and consent are remembered).
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Client Registration' }).waitFor();
+    // The page's heading has the focus; the navigation comes before it in the tab order.
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Shift+Tab');
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) === 'Scopes';
+    }
+    assert.ok(reached, 'the Scopes link is reachable by the keyboard');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Scope Management' }).waitFor();
+  });
+
+  test('opened under another name for the host, the console continues at the issuer’s origin', { skip }, async () => {
+    const elsewhere = new URL(server.url);
+    elsewhere.hostname = 'localhost';
+    await page.goto(`${elsewhere.origin}/console/#/scopes`);
+    await page.waitForURL(`${server.url}/console/#/scopes`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  test('the browser reported no Content Security Policy violation', { skip }, () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});
