@@ -20,7 +20,8 @@ export class GatehouseAdmin {
     return new GatehouseAdmin(baseUrl, token.access_token);
   }
 
-  async createUser(user: BenchUser & Record<string, unknown>): Promise<string> {
+  /** POST /users; `password` may be omitted (a user who signs in only with API keys). */
+  async createUser(user: { username: string } & Record<string, unknown>): Promise<string> {
     const body = await this.call('POST', '/users', user, 201);
     return String(body.id);
   }
@@ -40,6 +41,18 @@ export class GatehouseAdmin {
   /** POST /services: publishes `upstream` behind the gateway under `path_prefix`. */
   async createService(service: { name: string; path_prefix: string; upstream: string }): Promise<void> {
     await this.call('POST', '/services', service, 201);
+  }
+
+  /** POST /tenants (default tenant's admins): the new tenant's issuer and its admin client, shown once. */
+  async createTenant(id: string): Promise<{ issuer: string; admin: ClientCredentials }> {
+    const body = await this.call('POST', '/tenants', { id, name: id }, 201);
+    return { issuer: String(body.issuer), admin: { clientId: String(body.admin_client_id), clientSecret: String(body.admin_client_secret) } };
+  }
+
+  /** POST /users/{id}/api-keys: a key of this user for the client (shown once). */
+  async createApiKey(userId: string, clientId: string): Promise<string> {
+    const body = await this.call('POST', `/users/${encodeURIComponent(userId)}/api-keys`, { client_id: clientId }, 201);
+    return String(body.api_key);
   }
 
   private async call(method: string, path: string, body: unknown, expected: number): Promise<Record<string, unknown>> {

@@ -31,6 +31,8 @@ export interface DynamicBody {
 export interface LoadOptions extends LoadRequest {
   /** When set, replaces `body` with a fresh body per request. */
   dynamicBody?: DynamicBody;
+  /** When set, each request's path, body and some headers: load spread over several endpoints (e.g. one per tenant). */
+  spread?: () => DynamicRequest;
   durationS: number;
   connections: number;
   /** Requests in flight per connection; 1 (the default) is the realistic case for OAuth clients. */
@@ -45,6 +47,13 @@ export interface LoadOptions extends LoadRequest {
    * Costs one number per response in this process.
    */
   fineLatency?: boolean;
+}
+
+/** A request that replaces the path, body and some headers of the one replayed. */
+export interface DynamicRequest {
+  path: string;
+  body: string;
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** 2xx response times at full resolution, in milliseconds. */
@@ -89,6 +98,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         headers: { ...options.headers },
         ...(options.body === undefined ? {} : { body: options.body }),
         ...(options.dynamicBody === undefined ? {} : { requests: [dynamicRequest(options.dynamicBody)] }),
+        ...(options.spread === undefined ? {} : { requests: [spreadRequest(options.spread)] }),
         connections: options.connections,
         pipelining: options.pipelining ?? 1,
         duration: options.durationS,
@@ -116,6 +126,15 @@ function dynamicRequest(dynamic: DynamicBody): RequestSpec {
   return {
     setupRequest: (request) => ({ ...request, body: dynamic.next() }),
     ...(dynamic.onResponse === undefined ? {} : { onResponse: (status: number, body: string) => dynamic.onResponse?.(status, body) }),
+  };
+}
+
+function spreadRequest(next: () => DynamicRequest): RequestSpec {
+  return {
+    setupRequest: (request) => {
+      const { path, body, headers } = next();
+      return { ...request, path, body, headers: { ...request.headers, ...headers } };
+    },
   };
 }
 
