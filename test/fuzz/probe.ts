@@ -44,13 +44,13 @@ export class Prober {
   constructor(private readonly snapshot: StoreSnapshot) {}
 
   async send(base: string, input: FuzzRequest): Promise<void> {
-    this.last ??= this.snapshot.take();
+    this.last ??= await this.snapshot.take();
     const withBody = input.body !== undefined && !['GET', 'HEAD'].includes(input.method);
     const response = await request(`${base}${input.path}`, { method: input.method as 'GET', headers: input.headers, body: withBody ? input.body : undefined });
     const body = await response.body.text();
     this.count++;
     // The snapshot moves on before any check, so one failure is reported once, not at every later request.
-    const [before, now] = [this.last, this.snapshot.take()];
+    const [before, now] = [this.last, await this.snapshot.take()];
     this.last = now;
     const where = `${input.method} ${input.path.slice(0, 200)}`;
     assert.ok(response.statusCode < 500, `${where} answered ${response.statusCode}: ${body.slice(0, 300)}`);

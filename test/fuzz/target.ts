@@ -1,5 +1,5 @@
 /**
- * The server the fuzzers attack: a real Gatehouse on SQLite with a gateway in front of a local
+ * The server the fuzzers attack: a real Gatehouse (SQLite or PostgreSQL) with a gateway in front of a local
  * upstream, a second tenant, clients, a user, and real tokens (valid, revoked) that the inputs
  * may carry. Rate limits are off so every request reaches the code under test.
  */
@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { testDatabases } from '../helpers/databases.js';
+import { testDatabases, type TestDatabase } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { buildGateway } from '../../src/gateway/server.js';
-import { StoreSnapshot } from './snapshot.js';
+import { storeSnapshot, type StoreSnapshot } from './snapshot.js';
 
 export const USERNAME = 'fuzzy';
 export const PASSWORD = 'fuzzy-password-1';
@@ -29,8 +29,8 @@ export interface FuzzTarget {
   close(): Promise<void>;
 }
 
-export async function startFuzzTarget(): Promise<FuzzTarget> {
-  const database = testDatabases().find((d) => d.name === 'sqlite')!;
+/** SQLite unless told otherwise: the suites that check the store run on every test database. */
+export async function startFuzzTarget(database: TestDatabase = testDatabases().find((d) => d.name === 'sqlite')!): Promise<FuzzTarget> {
   const databaseUrl = await database.create();
   const upstream = http.createServer((req, res) => {
     req.resume();
@@ -66,7 +66,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const revoked = await request(`${url}/oauth/revoke`, form({ token: tokens.body.refresh_token }, { authorization: basic(web.id, web.secret) }));
   assert.equal(revoked.status, 200);
   const accessToken = await clientCredentialsToken(url, web.id, web.secret, 'photos');
-  const snapshot = new StoreSnapshot(databaseUrl);
+  const snapshot = storeSnapshot(databaseUrl);
 
   return {
     url,
@@ -77,7 +77,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     known: { accessToken, revokedRefreshToken: tokens.body.refresh_token, userId: user.id, redirectUri },
     snapshot,
     async close() {
-      snapshot.close();
+      await snapshot.close();
       await gatewayApp.close();
       await server.close();
       upstream.closeAllConnections();
