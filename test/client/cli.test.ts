@@ -143,6 +143,12 @@ describe('gatehouse-call CLI against Gatehouse', () => {
     assert.ok(!shown.stdout.includes(machine.secret));
     assert.equal(JSON.parse(shown.stdout).clientId, machine.id);
 
+    // Generated ids and secrets are base64url and may start with "-": still the option's value.
+    const dashed = await runCli(configDir, ['profile', 'save', 'dashed', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', '-dash-id', '--client-secret', '-dash-secret']);
+    assert.equal(dashed.code, 0, dashed.stderr);
+    assert.equal(JSON.parse((await runCli(configDir, ['profile', 'show', 'dashed'])).stdout).clientId, '-dash-id');
+    await runCli(configDir, ['profile', 'remove', 'dashed']);
+
     const token = await runCli(configDir, ['token', '--profile', 'machine', '--verbose']);
     assert.equal(token.code, 0, token.stderr);
     assert.match(token.stderr, /> authorization: Basic \S+/);

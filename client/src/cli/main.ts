@@ -57,6 +57,31 @@ const OPTIONS = {
   help: { ...flag, short: 'h' },
 } as const;
 
+/**
+ * The word after an option that takes a value is that value, whatever it starts with: generated
+ * client ids and secrets (base64url) may begin with "-", which parseArgs would otherwise refuse as
+ * ambiguous. Attaching it (`--client-id=-abc`, `-p-abc`) says so.
+ */
+function valuesAttached(argv: string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    if (option.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if ('short' in option) takesValue.add(`-${option.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = argv[i + 1];
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    if (takesValue.has(arg) && value !== undefined && value.startsWith('-')) {
+      out.push(arg.startsWith('--') ? `${arg}=${value}` : `${arg}${value}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 const USAGE = `usage: gatehouse-call <command> [options]
 
 commands:
@@ -84,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: valuesAttached(argv), options: OPTIONS, allowPositionals: true });
   } catch (error) {
     err(`${(error as Error).message}\n\n${USAGE}`);
     return EXIT.usage;
