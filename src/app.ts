@@ -17,6 +17,7 @@ import { rfc8414Plugin } from './oauth/endpoints/discovery.js';
 import { ProblemSchema } from './admin/schemas.js';
 import { instrumentRequests, serveMetricsWith } from './metrics/http.js';
 import { frameworkErrors } from './http/framework-errors.js';
+import { refuseNulInput } from './http/nul-input.js';
 
 export interface AppOptions {
   isDraining?: () => boolean;
@@ -37,6 +38,7 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   });
   app.setErrorHandler(oauthErrorHandler(gh.log));
   instrumentRequests(app, gh.metrics);
+  refuseNulInput(app);
   if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });

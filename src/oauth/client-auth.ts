@@ -19,11 +19,15 @@ export interface PresentedCredentials {
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
 function decodeBasicPart(part: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(part.replace(/\+/g, ' '));
+    decoded = decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
     throw invalidClient('malformed HTTP Basic credentials', true);
   }
+  // PostgreSQL text cannot hold NUL: such a client id must fail here, not in the store.
+  if (decoded.includes('\u0000')) throw invalidClient('malformed HTTP Basic credentials', true);
+  return decoded;
 }
 
 export function presentedCredentials(authorization: string | undefined, body: Params): PresentedCredentials {
