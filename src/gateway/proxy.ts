@@ -63,7 +63,8 @@ export class Proxy {
     return pool;
   }
 
-  async forward(request: FastifyRequest, reply: FastifyReply, service: Service, path: string, search: string, identity: Identity): Promise<FastifyReply> {
+  /** `onAnswer` sees the reply with the upstream's status, just before it is sent. */
+  async forward(request: FastifyRequest, reply: FastifyReply, service: Service, path: string, search: string, identity: Identity, onAnswer?: (reply: FastifyReply) => void): Promise<FastifyReply> {
     const base = new URL(service.upstream);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     let response: Dispatcher.ResponseData<unknown>;
@@ -86,6 +87,7 @@ export class Proxy {
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) reply.header(name, value);
     }
+    onAnswer?.(reply);
     return reply.send(response.body);
   }
 

@@ -14,8 +14,11 @@ import { normalisePath, UnsafePathError } from './path.js';
 import { Proxy, UpstreamError } from './proxy.js';
 import type { ServiceRegistry } from './services.js';
 import type { ScopeMatchers } from './scope-matchers.js';
-import { instrumentRequests, serveMetricsWith } from '../metrics/http.js';
+import { countAnswer, serveMetricsWith } from '../metrics/http.js';
 import { frameworkErrors } from '../http/framework-errors.js';
+
+/** Every proxied path is one route, so one metrics label. */
+const GATEWAY_ROUTE = '/*';
 
 const REALM = 'gatehouse';
 
@@ -55,11 +58,17 @@ export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy:
 
 export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Promise<FastifyInstance> {
   const { app, proxy } = proxyApp(gh.log as unknown as FastifyBaseLogger);
-  instrumentRequests(app, gh.metrics);
   // With the authorization server in the same process, its listener already serves these metrics.
   if (gh.config.role === 'gateway' && gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
 
-  app.setErrorHandler((error, _request, reply) => {
+  // Answers are counted where they are made (status known, response about to be sent) rather than
+  // by a hook that follows every streamed response to its end.
+  const counted = (reply: FastifyReply): FastifyReply => {
+    countAnswer(gh.metrics, GATEWAY_ROUTE, reply);
+    return reply;
+  };
+  app.setErrorHandler((error, _request, reply) => counted(answerError(error, reply)));
+  const answerError = (error: unknown, reply: FastifyReply): FastifyReply => {
     if (error instanceof OAuthError) return problem(reply, error.status, error.status === 403 ? 'Forbidden' : error.status === 401 ? 'Unauthorized' : 'Bad request', error.description, error.headers);
     if (error instanceof UpstreamError) return problem(reply, error.status, error.status === 504 ? 'Gateway timeout' : 'Bad gateway', error.message);
     if (isStoreUnavailable(error)) return problem(reply, 503, 'Service unavailable', 'the gateway cannot reach its store; retry shortly', { 'retry-after': '1' });
@@ -67,7 +76,7 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
     if (status && status >= 400 && status < 500) return problem(reply, status, 'Bad request', (error as Error).message);
     gh.log.error({ err: error }, 'unexpected error in the gateway');
     return problem(reply, 500, 'Internal error', 'the gateway could not complete the request');
-  });
+  };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -90,17 +99,17 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
     try {
       normal = normalisePath(rawPath);
     } catch (error) {
-      if (error instanceof UnsafePathError) return problem(reply, 400, 'Bad request', error.message);
+      if (error instanceof UnsafePathError) return counted(problem(reply, 400, 'Bad request', error.message));
       throw error;
     }
     const service = await options.services.route(normal.path);
-    if (!service) return problem(reply, 404, 'Not found', `no service under ${normal.path}`);
-    if (!options.feedHealthy()) return problem(reply, 503, 'Service unavailable', 'this node lost the revocation feed; it refuses to decide on stale state', { 'retry-after': '1' });
+    if (!service) return counted(problem(reply, 404, 'Not found', `no service under ${normal.path}`));
+    if (!options.feedHealthy()) return counted(problem(reply, 503, 'Service unavailable', 'this node lost the revocation feed; it refuses to decide on stale state', { 'retry-after': '1' }));
     const tenant = await gh.tenants.get(service.tenantId);
-    if (!tenant) return problem(reply, 404, 'Not found', `no service under ${normal.path}`);
+    if (!tenant) return counted(problem(reply, 404, 'Not found', `no service under ${normal.path}`));
 
     const token = bearerToken(request, REALM, tenant.tenant.settings.compat.oauth_scheme);
-    if (!token) return problem(reply, 401, 'Unauthorized', 'an access token is required', { 'www-authenticate': `Bearer realm="${REALM}"` });
+    if (!token) return counted(problem(reply, 401, 'Unauthorized', 'an access token is required', { 'www-authenticate': `Bearer realm="${REALM}"` }));
     let verified;
     try {
       verified = await gh.tokenVerifier.verify(token, tenant);
@@ -114,8 +123,8 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
       throw bearerError('insufficient_scope', `the token's scopes do not cover ${request.method} ${normal.path}`, REALM, needed || undefined);
     }
     const { claims } = verified;
-    return proxy.forward(request, reply, service, normal.path, search, { clientId: claims.client_id, subject: claims.sub, scope: claims.scope ?? '' });
+    return proxy.forward(request, reply, service, normal.path, search, { clientId: claims.client_id, subject: claims.sub, scope: claims.scope ?? '' }, counted);
   };
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler, exposeHeadRoute: false });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: GATEWAY_ROUTE, handler, exposeHeadRoute: false });
   return app;
 }

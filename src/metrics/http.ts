@@ -2,17 +2,25 @@
  * Request counts and latencies of a fastify app, and the /metrics listener: a separate port
  * (GATEHOUSE_METRICS_PORT) so the scrape endpoint is never exposed where the OAuth endpoints are.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { GatehouseMetrics } from './gatehouse-metrics.js';
 
-/** Counts every answered request by its route pattern (`/t/:tenant/oauth/token`), never its raw URL. */
+/**
+ * Counts every answered request by its route pattern (`/t/:tenant/oauth/token`), never its raw URL.
+ * The gateway counts in its route instead (countAnswer): a proxy streams its bodies, and a hook
+ * that watches every response for its end is a cost it need not pay.
+ */
 export function instrumentRequests(app: FastifyInstance, metrics: GatehouseMetrics): void {
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    countAnswer(metrics, request.routeOptions.url ?? 'unmatched', reply);
     done();
   });
+}
+
+/** One answer of `route`: its status, and the time taken until then. */
+export function countAnswer(metrics: GatehouseMetrics, route: string, reply: FastifyReply): void {
+  metrics.requests.inc({ route, method: reply.request.method, status: String(reply.statusCode) });
+  metrics.latency.observe({ route }, reply.elapsedTime / 1000);
 }
 
 /**
