@@ -9,7 +9,7 @@ import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
 import { formBody, refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
 import { selectGrant } from '../grants/index.js';
-import type { TokenResponse } from '../grants/types.js';
+import type { Grant, TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
 import { limitClient } from '../../ratelimit/guards.js';
@@ -70,8 +70,8 @@ async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Para
  * outcome: ok, the OAuth error code, `rate_limited` for a 429, `temporarily_unavailable` for an
  * unreachable store, `server_error` for a bug.
  */
-async function counted<T>(metrics: GatehouseMetrics, params: Params, run: () => Promise<T>): Promise<T> {
-  const grantType = selectGrant(params)?.type ?? 'unsupported';
+async function counted<T>(metrics: GatehouseMetrics, grant: Grant | undefined, run: () => Promise<T>): Promise<T> {
+  const grantType = grant?.type ?? 'unsupported';
   try {
     const result = await run();
     metrics.grants.inc({ grant_type: grantType, outcome: 'ok' });
@@ -88,9 +88,10 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const params = tokenParams(request, request.tenant);
-    return counted(gh.metrics, params, () => respond(request, reply, params));
+    const grant = selectGrant(params);
+    return counted(gh.metrics, grant, () => respond(request, reply, params, grant));
   };
-  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
+  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params, grant: Grant | undefined) => {
     const tenant = await selectedTenant(gh, request.tenant, params);
     const presented = presentedCredentials(request.headers.authorization, params);
     await limitClient(gh, tenant, 'token_client', presented.clientId, request.ip);
@@ -98,7 +99,6 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
 
     const grantType = params.grant_type;
     if (!grantType) throw invalidRequest('grant_type is required');
-    const grant = selectGrant(params);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (grant.permits) {
       if (!grant.permits(client, tenant)) throw unauthorizedClient(`this client may not use grant_type "${grantType}" here`);
