@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { repoPath } from './lib/paths.js';
+import { median } from './lib/stats.js';
 import { histogram, lineChart, type Series } from './lib/svg.js';
 
 type Json = any;
@@ -180,7 +181,7 @@ ${table(['issue', 'what', 'target', 'measured', 'verdict'], targetRows().map((r)
     `${summaryTable(tenants)}\n\n${table(['server', 'tenants', 'RSS after setup MiB', 'RSS after load MiB'], (['one', 'many'] as const).map((server) => {
       const memory = tenants.memory?.[server] ?? {};
       return [server, rps(memory.tenants ?? 0), memory.rssAfterSetupMiB?.toFixed(0) ?? '-', memory.rssAfterLoadMiB?.toFixed(0) ?? '-'];
-    }))}\n\nSetting up the tenants (admin API) took ${tenants.config.provisioningS?.toFixed(0) ?? '-'} s.`));
+    }))}\n\n${table(['target', 'server CPU µs per request (median)'], (tenants.targets ?? []).map((t: Json) => [t.name, t.cpuUsPerRequest?.length ? median(t.cpuUsPerRequest).toFixed(0) : '-']))}\n\nSetting up the tenants (admin API) took ${tenants.config.provisioningS?.toFixed(0) ?? '-'} s.`));
   // The interpretation (why a target is or is not met, what would move it) is written by hand.
   const notes = repoPath('bench', 'NOTES.md');
   if (existsSync(notes)) parts.push(readFileSync(notes, 'utf8'));

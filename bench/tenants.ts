@@ -20,6 +20,7 @@ import { runLoad, type DynamicRequest, type LoadResult } from './lib/load.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { basicAuthorization, requestToken, type ClientCredentials } from './lib/oauth.js';
 import { repoPath } from './lib/paths.js';
+import { withProcessCpu } from './lib/process-cpu.js';
 import { processRssMiB } from './lib/process-memory.js';
 import { armWatchdog, formatRoundLine, loadConfigFromEnv, printSummaryTable, summariseRounds, writeResults } from './lib/rounds.js';
 import { renderTable } from './lib/table.js';
@@ -46,6 +47,8 @@ interface Target {
   server: 'one' | 'many';
   grant: Grant;
   rounds: LoadResult[];
+  /** Server CPU (all its threads) per completed request, per round: what a request costs, whatever else competes for the cores. */
+  cpuUsPerRequest: number[];
 }
 
 await main().catch((err: unknown) => {
@@ -63,10 +66,10 @@ async function main(): Promise<void> {
   console.log(`load:    autocannon, ${config.connections} connections, ${config.rounds} rounds × ${config.durationS} s per target after ${config.warmupS} s warm-up`);
 
   const targets: Target[] = [
-    { name: 'cc-1', description: 'client_credentials, server with 1 tenant', server: 'one', grant: 'client_credentials', rounds: [] },
-    { name: `cc-${tenantCount}`, description: `client_credentials, server with ${tenantCount} tenants, load over all of them`, server: 'many', grant: 'client_credentials', rounds: [] },
-    { name: 'apikey-1', description: 'API-key exchange (GAM form), server with 1 tenant', server: 'one', grant: 'api_key', rounds: [] },
-    { name: `apikey-${tenantCount}`, description: `API-key exchange (GAM form), server with ${tenantCount} tenants, load over all of them`, server: 'many', grant: 'api_key', rounds: [] },
+    { name: 'cc-1', description: 'client_credentials, server with 1 tenant', server: 'one', grant: 'client_credentials', rounds: [], cpuUsPerRequest: [] },
+    { name: `cc-${tenantCount}`, description: `client_credentials, server with ${tenantCount} tenants, load over all of them`, server: 'many', grant: 'client_credentials', rounds: [], cpuUsPerRequest: [] },
+    { name: 'apikey-1', description: 'API-key exchange (GAM form), server with 1 tenant', server: 'one', grant: 'api_key', rounds: [], cpuUsPerRequest: [] },
+    { name: `apikey-${tenantCount}`, description: `API-key exchange (GAM form), server with ${tenantCount} tenants, load over all of them`, server: 'many', grant: 'api_key', rounds: [], cpuUsPerRequest: [] },
   ];
   const memory: Record<'one' | 'many', { tenants: number; rssAfterSetupMiB?: number; rssAfterLoadMiB?: number }> = { one: { tenants: 1 }, many: { tenants: tenantCount } };
   const servers: Partial<Record<'one' | 'many', GatehouseInstance>> = {};
@@ -99,9 +102,11 @@ async function main(): Promise<void> {
     }
     for (let round = 1; round <= config.rounds; round++) {
       for (const target of targets) {
-        const result = await load(target, config.durationS);
+        const { result, cpuMs } = await withProcessCpu(servers[target.server]!.server.pid, () => load(target, config.durationS));
         target.rounds.push(result);
-        console.log(`round ${round}/${config.rounds}  ${target.name.padEnd(12)} ${formatRoundLine(result)}`);
+        const cpuUs = cpuMs === undefined || result.completed === 0 ? undefined : (cpuMs * 1000) / result.completed;
+        if (cpuUs !== undefined) target.cpuUsPerRequest.push(cpuUs);
+        console.log(`round ${round}/${config.rounds}  ${target.name.padEnd(12)} ${formatRoundLine(result)}${cpuUs === undefined ? '' : `  server CPU ${cpuUs.toFixed(0)} µs/req`}`);
         await sleep(PAUSE_BETWEEN_RUNS_MS);
       }
     }

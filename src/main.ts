@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys rotate [--tenant ID]`, `doctor`.
+ * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys list|rotate|withdraw`, `doctor`.
  */
 import { loadConfig, ConfigError, type Config } from './config.js';
-import { createGatehouse, createLogger } from './gatehouse.js';
+import { createGatehouse, createLogger, type Gatehouse } from './gatehouse.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { buildGateway } from './gateway/server.js';
@@ -80,25 +80,64 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
-async function rotateKeys(config: Config, tenantId: string): Promise<void> {
+/** Runs a `keys` subcommand on one tenant, as a node that serves nothing. */
+async function withTenant(config: Config, tenantId: string, fn: (gh: Gatehouse) => Promise<void>): Promise<void> {
   const gh = await createGatehouse({ ...config, demo: false }, createLogger({ logLevel: 'warn' }));
   try {
-    const { kid, activatesAt } = await gh.keys.rotate(tenantId);
-    console.log(`new signing key ${kid} for tenant ${tenantId}: published now, signing from ${new Date(activatesAt * 1000).toISOString()}`);
+    // Keys are made on first use: an unknown tenant must not get one (nor a foreign-key error).
+    if (!(await gh.tenants.get(tenantId))) throw new Error(`no tenant "${tenantId}"`);
+    await fn(gh);
   } finally {
     await gh.close();
   }
 }
 
+const isoTime = (s: number | null) => (s === null ? '-' : new Date(s * 1000).toISOString());
+
+async function keys(config: Config, args: string[]): Promise<boolean> {
+  const [, sub, kid] = args;
+  const tenantId = option(args, '--tenant') ?? DEFAULT_TENANT_ID;
+  switch (sub) {
+    case 'list':
+      await withTenant(config, tenantId, async (gh) => {
+        console.log(['kid', 'status', 'created', 'activates', 'retires', 'withdrawn'].join('\t'));
+        for (const key of await gh.keys.list(tenantId)) {
+          console.log([key.kid, key.status, isoTime(key.createdAt), isoTime(key.activatesAt), isoTime(key.retiresAt), isoTime(key.withdrawnAt)].join('\t'));
+        }
+      });
+      return true;
+    case 'rotate':
+      await withTenant(config, tenantId, async (gh) => {
+        const { kid: newKid, activatesAt } = await gh.keys.rotate(tenantId);
+        console.log(`new signing key ${newKid} for tenant ${tenantId}: published now, signing from ${isoTime(activatesAt)}`);
+      });
+      return true;
+    case 'withdraw':
+      // A kid is base64url and may start with '-': it is the word after `withdraw`, whatever it looks like.
+      if (!kid) return false;
+      await withTenant(config, tenantId, async (gh) => {
+        const { replacement } = await gh.keys.withdraw(tenantId, kid, option(args, '--reason') ?? null);
+        console.log(`signing key ${kid} of tenant ${tenantId} withdrawn: out of the JWKS, its tokens refused`);
+        if (replacement) console.log(`new signing key ${replacement.kid} signs from now on`);
+      });
+      return true;
+  }
+  return false;
+}
+
 const USAGE = `usage:
   gatehouse serve [--role all|auth|gateway]   start the server (what npm start runs)
   gatehouse migrate                           apply database migrations and exit
+  gatehouse keys list [--tenant ID]           list signing keys: kid, status, created, activates, retires, withdrawn
   gatehouse keys rotate [--tenant ID]         add a signing key; nodes switch to it after GATEHOUSE_KEY_ACTIVATION_DELAY
+  gatehouse keys withdraw KID [--tenant ID] [--reason TEXT]
+                                              withdraw a (leaked) key at once: out of the JWKS, its tokens refused;
+                                              the key signing now is first replaced by one that signs at once
   gatehouse doctor [--tenant ID] [--fail-on high|medium|low] [--json]
                                               print the security posture; exit 3 on findings at or above --fail-on (default high)`;
 
 async function main(args: string[]): Promise<void> {
-  const [command, sub] = args;
+  const [command] = args;
   const config = loadConfig(process.env, { role: option(args, '--role') });
   switch (command) {
     case 'serve':
@@ -106,7 +145,7 @@ async function main(args: string[]): Promise<void> {
     case 'migrate':
       return migrate(config);
     case 'keys':
-      if (sub === 'rotate') return rotateKeys(config, option(args, '--tenant') ?? DEFAULT_TENANT_ID);
+      if (await keys(config, args)) return;
       break;
     case 'doctor':
       return doctor(config, { tenant: option(args, '--tenant'), failOn: option(args, '--fail-on'), json: args.includes('--json') });

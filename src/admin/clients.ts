@@ -2,11 +2,34 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Gatehouse } from '../gatehouse.js';
+import { MAX_PREVIOUS_SECRET_VALIDITY_S, MAX_SECRET_LIFETIME_S } from '../domain/client.js';
 import { ClientInputSchema, ClientSchema, PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
 
 const ClientParams = Type.Object({ clientId: Type.String() });
 type WithClient = { Params: { clientId: string } };
+
+const SecretRotationSchema = Type.Object(
+  {
+    previous_secret_valid_for_s: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_PREVIOUS_SECRET_VALIDITY_S,
+        description: `seconds the replaced secret keeps working (never past its own expiry); 0 or omitted = it stops at once. At most ${MAX_PREVIOUS_SECRET_VALIDITY_S} (30 days)`,
+      }),
+    ),
+    expires_in_s: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SECRET_LIFETIME_S, description: 'seconds until the new secret expires; 0 or omitted = it does not expire' })),
+  },
+  { additionalProperties: false },
+);
+type SecretRotationBody = { previous_secret_valid_for_s?: number; expires_in_s?: number };
+
+const IssuedSecretSchema = Type.Object({
+  client_id: Type.String(),
+  client_secret: Type.String({ description: 'shown this once' }),
+  client_secret_expires_at: Type.Integer({ description: '0 = does not expire' }),
+  previous_secret_expires_at: Type.Union([Type.Integer(), Type.Null()], { description: 'until when the replaced secret still works; null = it stopped at once' }),
+});
 
 export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
@@ -77,19 +100,32 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     },
   );
 
-  app.post<WithClient>(
+  app.post<WithClient & { Body: SecretRotationBody }>(
     '/clients/:clientId/secret',
     {
+      // The body is optional: a POST without one is a plain rotation (the old secret stops at once).
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags,
-        summary: 'Issue a new client secret (shown once); the old one stops working',
+        summary: 'Issue a new client secret (shown once); the old one stops working at once, or after previous_secret_valid_for_s',
         params: ClientParams,
-        response: { 200: Type.Object({ client_id: Type.String(), client_secret: Type.String(), client_secret_expires_at: Type.Integer() }), ...errorResponses },
+        body: SecretRotationSchema,
+        response: { 200: IssuedSecretSchema, ...errorResponses },
       },
     },
     async (request) => {
-      const { client, clientSecret } = await gh.clients.regenerateSecret(request.tenant.tenant.id, request.params.clientId, request.admin);
-      return { client_id: client.clientId, client_secret: clientSecret, client_secret_expires_at: client.secretExpiresAt };
+      const { client, clientSecret } = await gh.clients.regenerateSecret(request.tenant.tenant.id, request.params.clientId, request.admin, {
+        previousSecretValidForS: request.body.previous_secret_valid_for_s,
+        expiresInS: request.body.expires_in_s,
+      });
+      return {
+        client_id: client.clientId,
+        client_secret: clientSecret,
+        client_secret_expires_at: client.secretExpiresAt,
+        previous_secret_expires_at: client.previousSecret?.expiresAt ?? null,
+      };
     },
   );
 }

@@ -16,6 +16,7 @@ import { userRoutes } from './users.js';
 import { serviceRoutes } from './services.js';
 import { tenantRoutes } from './tenants.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { keyRoutes } from './keys.js';
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
@@ -49,6 +50,7 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   serviceRoutes(app, gh, ['services']);
   tenantRoutes(app, gh, ['tenants']);
   apiKeyRoutes(app, gh, ['api keys']);
+  keyRoutes(app, gh, ['signing keys']);
   settingsRoutes(app, gh, ['settings']);
   auditRoutes(app, gh, ['audit']);
 }

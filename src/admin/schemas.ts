@@ -1,7 +1,7 @@
 /** TypeBox schemas of the admin API: request validation, response serialisation and OpenAPI from one source. */
 import { Type, type TSchema } from '@sinclair/typebox';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const FieldErrorSchema = Type.Object({ field: Type.String(), message: Type.String() });
 export const ProblemSchema = Type.Object(

@@ -8,6 +8,7 @@ import {
   metadataOf,
   MetadataError,
   parseClientMetadata,
+  previousSecretAfterRotation,
   type Client,
   type ClientMetadata,
 } from '../domain/client.js';
@@ -34,6 +35,12 @@ export interface CreateOptions {
   /** Fixed id and secret (bootstrap admin client); generated otherwise. */
   clientId?: string;
   clientSecret?: string;
+}
+
+/** How `POST /clients/{id}/secret` treats the replaced secret and the new one (seconds; 0 or omitted = not at all / never). */
+export interface SecretRotation {
+  previousSecretValidForS?: number;
+  expiresInS?: number;
 }
 
 /** Runs inside the transaction that saves a client's changed metadata (e.g. to revoke what the change invalidates). */
@@ -96,6 +103,7 @@ export class ClientRegistry {
       scopes: metadata.scopes ?? [],
       secretHash: clientSecret === undefined ? null : this.secret.hash(clientSecret),
       secretExpiresAt: 0,
+      previousSecret: null,
       notBefore: 0,
       registrationTokenHash: this.secret.hash(registrationAccessToken),
       createdAt: now,
@@ -144,16 +152,24 @@ export class ClientRegistry {
     });
   }
 
-  async regenerateSecret(tenantId: string, clientId: string, actor: Actor): Promise<{ client: Client; clientSecret: string }> {
+  /** A new secret; the replaced one stops at once, or keeps working for the rotation's overlap. */
+  async regenerateSecret(tenantId: string, clientId: string, actor: Actor, rotation: SecretRotation = {}): Promise<{ client: Client; clientSecret: string }> {
     const current = await this.fresh(tenantId, clientId);
     if (!isConfidential(current)) throw new ConflictError('public clients have no secret');
     const clientSecret = randomToken(256);
     const now = nowS();
-    const client: Client = { ...current, secretHash: this.secret.hash(clientSecret), updatedAt: now };
+    const client: Client = {
+      ...current,
+      secretHash: this.secret.hash(clientSecret),
+      secretExpiresAt: rotation.expiresInS ? now + rotation.expiresInS : 0,
+      previousSecret: previousSecretAfterRotation(current, rotation.previousSecretValidForS ?? 0, now),
+      updatedAt: now,
+    };
+    const detail = { secret_expires_at: client.secretExpiresAt, previous_secret_expires_at: client.previousSecret?.expiresAt ?? null };
     await this.feed.write(async (tx) => {
       await tx.clients.update(client);
       await tx.events.append({ tenantId, kind: 'client.changed', target: clientId, payload: {}, createdAt: now });
-      await tx.audit.append(this.audit(tenantId, actor, 'client.secret_regenerated', clientId, {}, now));
+      await tx.audit.append(this.audit(tenantId, actor, 'client.secret_regenerated', clientId, detail, now));
     });
     return { client, clientSecret };
   }
@@ -164,18 +180,25 @@ export class ClientRegistry {
     if (current.secretHash && this.secret.verify(clientSecret, current.secretHash).ok) return;
     const now = nowS();
     await this.feed.write(async (tx) => {
-      await tx.clients.update({ ...current, secretHash: this.secret.hash(clientSecret), updatedAt: now });
+      await tx.clients.update({ ...current, secretHash: this.secret.hash(clientSecret), secretExpiresAt: 0, previousSecret: null, updatedAt: now });
       await tx.events.append({ tenantId, kind: 'client.changed', target: clientId, payload: {}, createdAt: now });
       await tx.audit.append(this.audit(tenantId, actor, 'client.secret_set', clientId, {}, now));
     });
   }
 
-  /** Replaces a hash made under an old server-secret version after a successful check. */
+  /**
+   * Replaces a hash made under an old server-secret version after a successful check: the
+   * current secret's, or the previous one's during a rotation overlap.
+   */
   async rehashSecret(client: Client, clientSecret: string): Promise<void> {
+    const stale = (hash: string | null | undefined): hash is string => typeof hash === 'string' && this.secret.verify(clientSecret, hash).stale;
+    const which = stale(client.secretHash) ? 'current' : stale(client.previousSecret?.hash) ? 'previous' : undefined;
+    if (!which) return;
+    const from = which === 'current' ? client.secretHash! : client.previousSecret!.hash;
     await this.feed.write(async (tx) => {
-      const current = await tx.clients.get(client.tenantId, client.clientId);
-      if (!current) return;
-      await tx.clients.update({ ...current, secretHash: this.secret.hash(clientSecret) });
+      // A compare-and-swap of the hash alone: a rotation or any other change made since this
+      // client was read stays as it is, and a secret that was replaced meanwhile is not restored.
+      if (!(await tx.clients.swapSecretHash(client.tenantId, client.clientId, which, from, this.secret.hash(clientSecret)))) return;
       await tx.events.append({ tenantId: client.tenantId, kind: 'client.changed', target: client.clientId, payload: {}, createdAt: nowS() });
     });
   }
@@ -188,6 +211,7 @@ export class ClientRegistry {
       ...metadata,
       scopes: metadata.scopes ?? current.scopes,
       secretHash: becomesPublic ? null : current.secretHash,
+      previousSecret: becomesPublic ? null : current.previousSecret,
       // Deactivation refuses every token issued so far, and they stay refused after reactivation.
       notBefore: current.active && !metadata.active ? now : current.notBefore,
       updatedAt: now,
@@ -197,6 +221,7 @@ export class ClientRegistry {
     if (!becomesPublic && client.secretHash === null) {
       clientSecret = randomToken(256);
       client.secretHash = this.secret.hash(clientSecret);
+      client.secretExpiresAt = 0;
     }
     await this.feed.write(async (tx) => {
       await tx.clients.update(client);

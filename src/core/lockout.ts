@@ -17,13 +17,17 @@ export class Lockout {
     private readonly onLocked?: OnLocked,
   ) {}
 
-  async isLocked(tenantId: string, keys: string[]): Promise<boolean> {
+  /** Whether any of `keys` is locked, and which of them have failures counted. */
+  async status(tenantId: string, keys: string[]): Promise<{ locked: boolean; counted: string[] }> {
     const now = nowS();
+    const counted: string[] = [];
     for (const key of keys) {
       const row = await this.store.lockout.get(tenantId, key);
-      if (row && Number(row.locked_until) > now) return true;
+      if (!row) continue;
+      if (Number(row.locked_until) > now) return { locked: true, counted };
+      counted.push(key);
     }
-    return false;
+    return { locked: false, counted };
   }
 
   async recordFailure(tenantId: string, settings: LockoutSettings, keys: string[]): Promise<void> {

@@ -154,13 +154,15 @@ export class UserRegistry {
     const user = await this.store.users.byUsername(tenant.id, username);
     // Unknown usernames are counted and locked too, so a lock reveals nothing about existence.
     const keys = [user ? `user:${user.id}` : `user?:${username.toLowerCase()}`, ...sourceKeys];
-    if (await this.lockout.isLocked(tenant.id, keys)) return undefined;
+    const lockout = await this.lockout.status(tenant.id, keys);
+    if (lockout.locked) return undefined;
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await verifyDecoy(password), false);
     if (!ok || !user || user.disabled) {
       await this.lockout.recordFailure(tenant.id, tenant.settings.lockout, keys);
       return undefined;
     }
-    await this.lockout.recordSuccess(tenant.id, `user:${user.id}`);
+    // Most sign-ins follow no failure: only a counter that exists costs a write to clear.
+    if (lockout.counted.includes(keys[0]!)) await this.lockout.recordSuccess(tenant.id, keys[0]!);
     return user;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Findings about each client's metadata: discouraged grants, PKCE opt-outs, token and refresh
- * lifetimes without end, http redirect URIs, and admin secrets that never expire.
+ * lifetimes without end, http redirect URIs, admin secrets that never expire, and secrets that
+ * are about to expire (or have).
  */
 import { isConfidential, isLoopbackHost, type Client } from '../domain/client.js';
 import { effectiveRequirePkce } from '../core/clients.js';
@@ -8,6 +9,10 @@ import { call, type Finding, type TenantScan } from './finding.js';
 
 /** A client may be given at most a day-long access token before the doctor mentions it. */
 const LONG_ACCESS_TOKEN_S = 86_400;
+/** A secret this close to its expiry is reported, so that it is rotated before the client is locked out. */
+const SECRET_EXPIRY_NOTICE_S = 7 * 86_400;
+/** What the fixes propose: the new secret lives 90 days, the replaced one keeps working one more day. */
+const ROTATION = { previous_secret_valid_for_s: 86_400, expires_in_s: 90 * 86_400 };
 
 function insecureRedirectUris(client: Client): string[] {
   return client.redirectUris.filter((uri) => {
@@ -131,7 +136,21 @@ export function clientFindings(scan: TenantScan): Finding[] {
         problem: 'a client with scope admin authenticates with a secret that never expires',
         fix: bootstrap
           ? 'rotate GATEHOUSE_ADMIN_CLIENT_SECRET on every node periodically (it is re-applied at each start)'
-          : `rotate it periodically: ${call('POST', `${at}/secret`)}`,
+          : `rotate it to a secret that expires, and repeat before it does: ${call('POST', `${at}/secret`, ROTATION)}`,
+      });
+    }
+    if (isConfidential(client) && client.secretExpiresAt !== 0 && client.secretExpiresAt - scan.now <= SECRET_EXPIRY_NOTICE_S) {
+      const when = new Date(client.secretExpiresAt * 1000).toISOString();
+      const expired = client.secretExpiresAt <= scan.now;
+      add({
+        severity: 'medium',
+        check: 'client.secret-expiring',
+        reference: 'RFC 7591 §3.2.1',
+        problem: expired
+          ? `the client secret expired at ${when}: the client can no longer authenticate`
+          : `the client secret expires at ${when}, in ${Math.ceil((client.secretExpiresAt - scan.now) / 3600)} h: the client is refused after that`,
+        // The replaced secret never outlives its own expiry, so an overlap cannot revive an expired one.
+        fix: `issue a new secret and give it to the client: ${call('POST', `${at}/secret`, ROTATION)}`,
       });
     }
   }

@@ -38,6 +38,8 @@ export interface TenantScan {
   liveNeverExpiring: Map<string, number>;
   /** GATEHOUSE_ADMIN_CLIENT_ID, whose secret the environment sets at every start. */
   bootstrapAdminId: string | undefined;
+  /** The time the checks are made at (seconds). */
+  now: number;
 }
 
 /** `METHOD url body`: the call an operator runs, as one line. */

@@ -49,6 +49,7 @@ export async function runDoctor(db: Db, store: Store, config: Pick<Config, 'issu
       clients: await allClients(store, tenant.id),
       liveNeverExpiring: await liveNeverExpiringByClient(db.kysely, tenant.id, now),
       bootstrapAdminId: tenant.id === DEFAULT_TENANT_ID ? config.adminClientId : undefined,
+      now,
     };
     findings.push(...settingsFindings(scan), ...clientFindings(scan));
   }

@@ -24,7 +24,10 @@ export interface Client {
   description: string | null;
   tokenEndpointAuthMethod: AuthMethod;
   secretHash: string | null;
+  /** 0 = the secret does not expire (RFC 7591 client_secret_expires_at). */
   secretExpiresAt: number;
+  /** The secret a rotation replaced, still accepted until `expiresAt` so clients can switch without downtime. */
+  previousSecret: PreviousSecret | null;
   redirectUris: string[];
   grantTypes: string[];
   responseTypes: string[];
@@ -41,6 +44,26 @@ export interface Client {
   registrationTokenHash: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface PreviousSecret {
+  hash: string;
+  expiresAt: number;
+}
+
+/** The longest a rotation lets the replaced secret keep working: a monthly deploy cycle, no longer. */
+export const MAX_PREVIOUS_SECRET_VALIDITY_S = 30 * 86_400;
+/** The longest lifetime a new secret may be given (`expires_in_s`). */
+export const MAX_SECRET_LIFETIME_S = 10 * 365 * 86_400;
+
+/**
+ * What a rotation keeps of the replaced secret: valid `validForS` seconds more, never past its own
+ * expiry. Only the secret being replaced is kept, so a rotation ends any earlier overlap.
+ */
+export function previousSecretAfterRotation(current: Pick<Client, 'secretHash' | 'secretExpiresAt'>, validForS: number, now: number): PreviousSecret | null {
+  if (validForS <= 0 || current.secretHash === null) return null;
+  const expiresAt = current.secretExpiresAt === 0 ? now + validForS : Math.min(now + validForS, current.secretExpiresAt);
+  return expiresAt > now ? { hash: current.secretHash, expiresAt } : null;
 }
 
 export function isConfidential(client: Pick<Client, 'tokenEndpointAuthMethod'>): boolean {

@@ -1,6 +1,10 @@
 /**
  * Issuing access tokens: RFC 9068 JWTs, recorded durably (group commit, or the grant's own
  * transaction) before the caller may answer. Verifying them is oauth/token-verifier.ts.
+ *
+ * Grants that write in a transaction of their own mint first and record inside it (`mint`):
+ * SQLite transactions are group-committed and run one after another, so work done inside one
+ * holds up every transaction of its batch.
  */
 import { timeOrderedId } from '../crypto/random.js';
 import { mintJwt } from '../crypto/jwt-minter.js';
@@ -9,7 +13,7 @@ import { nowS } from '../domain/time.js';
 import type { KeyRing } from '../core/key-ring.js';
 import type { TokenWriter } from '../core/token-writer.js';
 import type { TenantContext } from '../core/tenants.js';
-import type { Repositories } from '../store/index.js';
+import type { TokenRow } from '../store/schema.js';
 
 export interface IssueRequest {
   tenant: TenantContext;
@@ -23,8 +27,6 @@ export interface IssueRequest {
   extraClaims?: Record<string, unknown>;
   /** The user's cut-off time (password change, re-enable): the token must be issued after it. */
   subjectNotBefore?: number;
-  /** Record the token in this transaction rather than through the group commit (code and refresh grants, whose rows must commit with their grant). */
-  tx?: Repositories;
 }
 
 export interface IssuedAccessToken {
@@ -36,6 +38,11 @@ export interface IssuedAccessToken {
   neverExpires: boolean;
 }
 
+/** A signed token and the row that records it, for the caller's transaction to insert. */
+export interface MintedAccessToken extends IssuedAccessToken {
+  row: TokenRow;
+}
+
 export class AccessTokens {
   constructor(
     private readonly keys: KeyRing,
@@ -43,7 +50,15 @@ export class AccessTokens {
     private readonly maxLifetimeS: number,
   ) {}
 
+  /** Signs the token and records it through the group commit; resolves once it is durable. */
   async issue(request: IssueRequest): Promise<IssuedAccessToken> {
+    const { row, ...issued } = await this.mint(request);
+    await this.writer.record(row);
+    return issued;
+  }
+
+  /** Signs the token; recording `row` is the caller's, in its own transaction. */
+  async mint(request: IssueRequest): Promise<MintedAccessToken> {
     const lifetime = request.lifetimeS === undefined ? request.client.accessTokenLifetime : request.lifetimeS;
     const neverExpires = lifetime === null;
     // Cut-offs are whole seconds and refuse tokens with iat <= cut-off; a token issued in the same
@@ -66,7 +81,7 @@ export class AccessTokens {
       exp,
       ...request.extraClaims,
     });
-    const row = {
+    const row: TokenRow = {
       jti,
       tenant_id: request.tenant.tenant.id,
       client_id: request.client.clientId,
@@ -81,8 +96,6 @@ export class AccessTokens {
       revoked_at: null,
       revoked_reason: null,
     };
-    if (request.tx) await request.tx.tokens.insertMany([row]);
-    else await this.writer.record(row);
-    return { token, jti, iat, exp, expiresIn, neverExpires };
+    return { token, row, jti, iat, exp, expiresIn, neverExpires };
   }
 }

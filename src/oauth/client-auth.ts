@@ -1,12 +1,14 @@
 /**
  * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
  * client_secret_basic, client_secret_post, and none for public clients. Secrets are compared as
- * keyed hashes in constant time; an unknown client costs the same as a wrong secret.
+ * keyed hashes in constant time; an unknown client costs the same as a wrong secret. During a
+ * rotation's overlap the replaced secret is accepted too, until its end time.
  */
 import type { Client } from '../domain/client.js';
 import { isConfidential } from '../domain/client.js';
 import type { ClientRegistry } from '../core/clients.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
+import { randomToken } from '../crypto/random.js';
 import { nowS } from '../domain/time.js';
 import { invalidClient, invalidRequest } from './errors.js';
 import type { Params } from './params.js';
@@ -52,7 +54,8 @@ export class ClientAuthenticator {
     private readonly clients: ClientRegistry,
     private readonly secret: ServerSecret,
   ) {
-    this.decoyHash = secret.hash('decoy');
+    // Of a value nobody knows, so comparing against it never succeeds.
+    this.decoyHash = secret.hash(randomToken(256));
   }
 
   /**
@@ -67,10 +70,16 @@ export class ClientAuthenticator {
       if (!client || isConfidential(client)) throw invalidClient('client authentication failed', false);
       return this.usable(client, triedBasic);
     }
-    const check = this.secret.verify(presented.clientSecret ?? '', client?.secretHash ?? this.decoyHash);
-    if (!client || !client.secretHash || !check.ok) throw invalidClient('client authentication failed', triedBasic);
-    if (client.secretExpiresAt !== 0 && client.secretExpiresAt <= nowS()) throw invalidClient('the client secret has expired', triedBasic);
-    if (check.stale) void this.clients.rehashSecret(client, presented.clientSecret!).catch(() => {});
+    const secret = presented.clientSecret ?? '';
+    // Both comparisons always run: timing tells neither whether the client exists nor whether an overlap is running.
+    const current = this.secret.verify(secret, client?.secretHash ?? this.decoyHash);
+    const previous = this.secret.verify(secret, client?.previousSecret?.hash ?? this.decoyHash);
+    if (!client || !client.secretHash || !(current.ok || previous.ok)) throw invalidClient('client authentication failed', triedBasic);
+    const now = nowS();
+    // RFC 6749 §5.2: an expired secret is a failed client authentication.
+    if (current.ok && client.secretExpiresAt !== 0 && client.secretExpiresAt <= now) throw invalidClient('the client secret has expired', triedBasic);
+    if (!current.ok && (client.previousSecret?.expiresAt ?? 0) <= now) throw invalidClient('the client secret was replaced and its overlap with the new one has ended', triedBasic);
+    if (current.stale || previous.stale) void this.clients.rehashSecret(client, secret).catch(() => {});
     return this.usable(client, triedBasic);
   }
 

@@ -36,6 +36,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 
 export class TokenVerifier {
   private readonly verified = new Map<string, VerifiedAccessToken>();
+  /** Bumped when keys change, so a verification that raced the change is done again. */
+  private keysVersion = 0;
 
   constructor(
     private readonly keys: KeyRing,
@@ -43,7 +45,13 @@ export class TokenVerifier {
     private readonly clients: ClientRegistry,
     private readonly users: UserRegistry,
     private readonly tenants: TenantRegistry,
-  ) {}
+  ) {
+    // A cached signature outlives its key otherwise: a withdrawn key's tokens would keep passing.
+    keys.onChange((tenantId) => {
+      this.keysVersion++;
+      for (const [hash, entry] of this.verified) if (tenantId === undefined || entry.tenantId === tenantId) this.verified.delete(hash);
+    });
+  }
 
   /**
    * Verifies an access token: signature, `typ: at+jwt` (an ID token never passes), issuer,
@@ -70,12 +78,14 @@ export class TokenVerifier {
   /**
    * The jose part, cached by the token's hash: a signature, once verified, stays valid until the
    * token expires, so repeated requests with one token (the gateway's common case) skip the
-   * ECDSA verification. Bounded; an entry never outlives its token's `exp`.
+   * ECDSA verification. Bounded; an entry never outlives its token's `exp`, and a change of its
+   * tenant's keys drops it.
    */
   private async verifySignature(token: string, tenant: TenantContext, options: { anyTenant?: boolean }): Promise<VerifiedAccessToken> {
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const cached = this.verified.get(cacheKey);
     if (cached && cached.claims.exp > nowS() && (cached.tenantId === tenant.tenant.id || options.anyTenant)) return cached;
+    const keysVersion = this.keysVersion;
     let issuerTenant: TenantContext | undefined = tenant;
     try {
       decodeProtectedHeader(token);
@@ -106,6 +116,8 @@ export class TokenVerifier {
       throw new TokenRejected('the token is invalid');
     }
     const verified = { claims, tenantId, scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [] };
+    // The keys changed while jose worked (a withdrawal?): decide again on the current ones.
+    if (keysVersion !== this.keysVersion) return this.verifySignature(token, tenant, options);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(cacheKey, verified);
     return verified;

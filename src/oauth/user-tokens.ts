@@ -1,8 +1,10 @@
 /**
  * What user-bound grants (authorization code, password, refresh, API keys) hand out: an access
  * token, a refresh token when the client may refresh, and an OpenID ID token when `openid` was
- * granted. Everything is written in the grant's transaction, so a grant either fully happened
- * or not at all.
+ * granted. A grant mints them before its transaction (`mint`: group-committed transactions run one
+ * after another, so a signature made inside one would hold up its whole batch) and records them
+ * in it (`record`), so a grant either fully happened or not at all; tokens of a grant that did
+ * not happen were never recorded and are never sent.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '../domain/client.js';
@@ -14,6 +16,7 @@ import type { ServerSecret } from '../crypto/server-secret.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { mintJwt } from '../crypto/jwt-minter.js';
 import type { Repositories } from '../store/index.js';
+import type { RefreshTokenRow, TokenRow } from '../store/schema.js';
 import { nowS } from '../domain/time.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { TokenResponse } from './grants/types.js';
@@ -22,6 +25,8 @@ export const REFRESH_TOKEN_PREFIX = 'ghr_';
 const ID_TOKEN_LIFETIME_S = 3600;
 
 export interface FamilyStart {
+  /** Chosen before the transaction (`newFamilyId`), so the tokens can be minted before it. */
+  id: string;
   authTime: number;
   scopes: string[];
   /** The API key the family was exchanged for: deleting the key revokes the family. */
@@ -29,7 +34,6 @@ export interface FamilyStart {
 }
 
 export interface UserTokenRequest {
-  tx: Repositories;
   tenant: TenantContext;
   client: Client;
   user: User;
@@ -57,6 +61,17 @@ export function clientMayRefresh(client: Client): boolean {
   return client.grantTypes.includes('refresh_token') && client.refreshTokenLimit !== 0;
 }
 
+/** Signed tokens and the rows that record them. */
+export interface MintedUserTokens {
+  response: TokenResponse;
+  accessRow: TokenRow;
+  refreshRow?: RefreshTokenRow;
+}
+
+export function newFamilyId(): string {
+  return randomId();
+}
+
 export class UserTokens {
   constructor(
     private readonly accessTokens: AccessTokens,
@@ -65,10 +80,9 @@ export class UserTokens {
   ) {}
 
   /** Starts a grant family: the unit that counts refreshes and that reuse detection revokes. */
-  async startFamily(tx: Repositories, tenant: TenantContext, client: Client, user: User, start: FamilyStart): Promise<string> {
-    const id = randomId();
+  async startFamily(tx: Repositories, tenant: TenantContext, client: Client, user: User, start: FamilyStart): Promise<void> {
     await tx.grants.insertFamily({
-      id,
+      id: start.id,
       tenant_id: tenant.tenant.id,
       client_id: client.clientId,
       user_id: user.id,
@@ -79,16 +93,16 @@ export class UserTokens {
       revoked_at: null,
       api_key_id: start.apiKeyId ?? null,
     });
-    return id;
   }
 
-  async issue(request: UserTokenRequest): Promise<TokenResponse> {
-    const { tx, tenant, client, user, scopes } = request;
-    const access = await this.accessTokens.issue({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: request.grantType, familyId: request.familyId, lifetimeS: request.lifetimeS, tx });
+  async mint(request: UserTokenRequest): Promise<MintedUserTokens> {
+    const { tenant, client, user, scopes } = request;
+    const access = await this.accessTokens.mint({ tenant, client, subject: user.id, subjectNotBefore: user.notBefore, scopes, grantType: request.grantType, familyId: request.familyId, lifetimeS: request.lifetimeS });
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scopes.join(' ') };
+    let refreshRow: RefreshTokenRow | undefined;
     if (request.withRefreshToken) {
       const refreshToken = `${REFRESH_TOKEN_PREFIX}${randomToken(256)}`;
-      await tx.grants.insertRefresh({
+      refreshRow = {
         id: this.storageKey(refreshToken),
         tenant_id: tenant.tenant.id,
         family_id: request.familyId,
@@ -98,13 +112,20 @@ export class UserTokens {
         issued_at: access.iat,
         rotated_at: null,
         successor: null,
-      });
+      };
       response.refresh_token = refreshToken;
     }
     if (scopes.includes('openid')) {
       response.id_token = await this.idToken(tenant, client, user, access.token, request.authTime, request.nonce ?? undefined);
     }
-    return response;
+    return { response, accessRow: access.row, ...(refreshRow ? { refreshRow } : {}) };
+  }
+
+  /** Writes minted tokens in the grant's transaction; the response may go out once it commits. */
+  async record(tx: Repositories, minted: MintedUserTokens): Promise<TokenResponse> {
+    await tx.tokens.insertMany([minted.accessRow]);
+    if (minted.refreshRow) await tx.grants.insertRefresh(minted.refreshRow);
+    return minted.response;
   }
 
   /** The stored key of a bearer secret (refresh token, code): a keyed hash under the current server-secret version. */
@@ -112,9 +133,9 @@ export class UserTokens {
     return this.secret.lookupKeys(refreshToken)[0]!;
   }
 
-  /** Every key a long-lived secret may be stored under (one per server-secret version). */
-  storageKeys(refreshToken: string): string[] {
-    return this.secret.lookupKeys(refreshToken);
+  /** Every key a bearer secret (refresh token, code) may be stored under: one per server-secret version, so rows written before a rotation are found. */
+  storageKeys(secret: string): string[] {
+    return this.secret.lookupKeys(secret);
   }
 
   seal(response: TokenResponse): string {

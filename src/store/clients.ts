@@ -16,6 +16,7 @@ function toClient(row: ClientRow, scopes: string[]): Client {
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as AuthMethod,
     secretHash: row.secret_hash,
     secretExpiresAt: Number(row.secret_expires_at),
+    previousSecret: row.previous_secret_hash === null ? null : { hash: row.previous_secret_hash, expiresAt: Number(row.previous_secret_expires_at) },
     redirectUris: JSON.parse(row.redirect_uris),
     grantTypes: JSON.parse(row.grant_types),
     responseTypes: JSON.parse(row.response_types),
@@ -48,6 +49,8 @@ function toRow(client: Client): ClientRow {
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     secret_hash: client.secretHash,
     secret_expires_at: client.secretExpiresAt,
+    previous_secret_hash: client.previousSecret?.hash ?? null,
+    previous_secret_expires_at: client.previousSecret?.expiresAt ?? null,
     redirect_uris: json(client.redirectUris),
     grant_types: json(client.grantTypes),
     response_types: json(client.responseTypes),
@@ -112,6 +115,16 @@ export class ClientStore {
     const { tenant_id, client_id, created_at, ...rest } = toRow(client);
     await this.db.updateTable('clients').set(rest).where('tenant_id', '=', tenant_id).where('client_id', '=', client_id).execute();
     await this.replaceScopes(client.tenantId, client.clientId, client.scopes);
+  }
+
+  /**
+   * Replaces one stored secret hash if it is still `from` (a rehash under the current server-secret
+   * version). It writes that column alone, so it cannot undo a change made meanwhile.
+   */
+  async swapSecretHash(tenantId: string, clientId: string, which: 'current' | 'previous', from: string, to: string): Promise<boolean> {
+    const column = which === 'current' ? 'secret_hash' : 'previous_secret_hash';
+    const result = await this.db.updateTable('clients').set({ [column]: to }).where('tenant_id', '=', tenantId).where('client_id', '=', clientId).where(column, '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async delete(tenantId: string, clientId: string): Promise<boolean> {

@@ -13,8 +13,9 @@ export class GrantStore {
     await this.db.insertInto('authorization_codes').values(row).execute();
   }
 
-  async getCode(id: string): Promise<AuthorizationCodeRow | undefined> {
-    return this.db.selectFrom('authorization_codes').selectAll().where('id', '=', id).executeTakeFirst();
+  /** The code stored under any of `ids` (its keys under each server-secret version). */
+  async getCode(ids: string[]): Promise<AuthorizationCodeRow | undefined> {
+    return this.db.selectFrom('authorization_codes').selectAll().where('id', 'in', ids).executeTakeFirst();
   }
 
   /** Compare-and-swap: true for exactly one of any number of concurrent exchanges. */
@@ -73,10 +74,6 @@ export class GrantStore {
   async rotateRefresh(id: string, now: number, successor: string | null): Promise<boolean> {
     const result = await this.db.updateTable('refresh_tokens').set({ rotated_at: now, successor }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
-  }
-
-  async rotateRefreshSuccessor(id: string, successor: string): Promise<void> {
-    await this.db.updateTable('refresh_tokens').set({ successor }).where('id', '=', id).execute();
   }
 
   async getConsent(tenantId: string, userId: string, clientId: string): Promise<ConsentRow | undefined> {

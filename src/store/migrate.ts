@@ -12,6 +12,8 @@ import * as rateLimits from './migrations/005-rate-limits.js';
 import * as tokenListIndexes from './migrations/006-token-list-indexes.js';
 import * as purgeIndexes from './migrations/007-purge-indexes.js';
 import * as apiKeyInvalidation from './migrations/008-api-key-invalidation.js';
+import * as signingKeyWithdrawal from './migrations/009-signing-key-withdrawal.js';
+import * as clientSecretOverlap from './migrations/010-client-secret-overlap.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -23,6 +25,8 @@ const steps: Record<string, Step> = {
   '006-token-list-indexes': tokenListIndexes,
   '007-purge-indexes': purgeIndexes,
   '008-api-key-invalidation': apiKeyInvalidation,
+  '009-signing-key-withdrawal': signingKeyWithdrawal,
+  '010-client-secret-overlap': clientSecretOverlap,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -23,6 +23,9 @@ export interface SigningKeyRow {
   activates_at: number;
   /** Set once a successor is active: the key stays in the JWKS until every token it signed expired. */
   publish_until: number | null;
+  /** Withdrawn (e.g. leaked): out of the JWKS and its tokens refused from this time on; the row stays for audit. */
+  withdrawn_at?: number | null;
+  withdrawn_reason?: string | null;
 }
 
 export interface ClientRow {
@@ -36,6 +39,9 @@ export interface ClientRow {
   token_endpoint_auth_method: string;
   secret_hash: string | null;
   secret_expires_at: number;
+  /** The replaced secret during a rotation's overlap: it authenticates until previous_secret_expires_at. */
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
   redirect_uris: string;
   grant_types: string;
   response_types: string;

@@ -9,8 +9,14 @@ export class SessionStore {
     await this.db.insertInto('sessions').values(row).execute();
   }
 
-  async get(id: string, now: number): Promise<SessionRow | undefined> {
-    return this.db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
+  /** The live session stored under any of `ids` (its cookie's keys under each server-secret version). */
+  async get(ids: string[], now: number): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('sessions').selectAll().where('id', 'in', ids).where('expires_at', '>', now).executeTakeFirst();
+  }
+
+  /** Moves a session to a new key; a no-op when a concurrent request already moved it. */
+  async rekey(id: string, newId: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ id: newId }).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<void> {

@@ -16,11 +16,22 @@ export class Sessions {
     private readonly secret: ServerSecret,
   ) {}
 
+  /**
+   * The browser's session, found under any configured server-secret version so that rotating the
+   * secret signs nobody out. A session found under an old version moves to the current one, so
+   * the old version can be dropped without ending it.
+   */
   async current(request: FastifyRequest, tenant: TenantContext): Promise<SessionRow | undefined> {
     const cookie = request.cookies[cookieName('session', tenant)];
     if (!cookie) return undefined;
-    const row = await this.store.sessions.get(this.secret.lookupKeys(cookie)[0]!, nowS());
-    return row && row.tenant_id === tenant.tenant.id ? row : undefined;
+    const keys = this.secret.lookupKeys(cookie);
+    const row = await this.store.sessions.get(keys, nowS());
+    if (!row || row.tenant_id !== tenant.tenant.id) return undefined;
+    if (row.id !== keys[0]) {
+      // Best effort: until it succeeds, the old key keeps finding the session.
+      await this.store.sessions.rekey(row.id, keys[0]!).catch(() => undefined);
+    }
+    return row;
   }
 
   async start(reply: FastifyReply, tenant: TenantContext, userId: string): Promise<SessionRow> {

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { findNginx, startCluster, type Cluster, type ClusterNode } from '../../scripts/cluster.mjs';
 import { testDatabases } from '../helpers/databases.js';
+import { within } from '../helpers/deadline.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { FormClient, signIn } from '../helpers/forms.js';
 import { s256 } from '../../src/oauth/pkce.js';
@@ -22,17 +23,7 @@ const REDIRECT = 'https://app.example/cb';
 const PROPAGATION_MS = 10_000;
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns true or `ms` pass; returns whether it did. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-}
 
 const postgres = testDatabases().find((d) => d.name === 'postgres'); // throws under CI without PostgreSQL
 const nginxMissing = !findNginx() && !process.env.CI;

@@ -2,7 +2,7 @@
  * Real servers for tests: in-process (the whole app listening on a loopback port) or as a child
  * process (for crash and signal tests). Both are reached over real HTTP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -39,11 +39,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The app in this process, on an ephemeral loopback port; GATEHOUSE_ISSUER is its real address. */
+/**
+ * The app in this process, on an ephemeral loopback port (or `PORT` in `extra`, to restart a
+ * server where its clients expect it); GATEHOUSE_ISSUER is its real address.
+ */
 export async function startServer(databaseUrl: string, extra: Record<string, string> = {}): Promise<TestServer> {
   const env = baseEnv(databaseUrl, extra);
   // The issuer must be the URL clients use, so listen first on a fixed free port.
-  const port = await freePort();
+  const port = Number(env.PORT) || (await freePort());
   env.PORT = String(port);
   env.GATEHOUSE_ISSUER ??= `http://127.0.0.1:${port}`;
   const config = loadConfig(env);
@@ -111,4 +114,13 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, process: child, output: () => output, exited };
+}
+
+/** One `gatehouse` command (src/main.ts) run to its end, e.g. `keys rotate` against a test server's env. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
 }

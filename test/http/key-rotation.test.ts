@@ -7,12 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
-import { ADMIN_ID, ADMIN_SECRET, ROOT, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_ID, ADMIN_SECRET, runCli, startServer, type TestServer } from '../helpers/server.js';
 import { basic, clientCredentialsToken, form, request } from '../helpers/oauth.js';
 import { forEachConcurrent } from '../helpers/load.js';
 import { defaultSettings } from '../../src/domain/tenant.js';
@@ -38,14 +36,6 @@ async function introspect(url: string, token: string): Promise<boolean> {
   const response = await request(`${url}/oauth/introspect`, form({ token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }));
   assert.equal(response.status, 200);
   return response.body.active === true;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
 }
 
 for (const database of testDatabases()) {

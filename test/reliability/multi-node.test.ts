@@ -22,7 +22,7 @@ import { testDatabases } from '../helpers/databases.js';
 import { baseEnv, freePort, spawnServer, ADMIN_ID, ADMIN_SECRET, type ChildServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { forEachConcurrent } from '../helpers/load.js';
-import { sleep, within } from './deadline.js';
+import { sleep, within } from '../helpers/deadline.js';
 
 const STALE_MS = 1000;
 /** How long each cut-off lasts: well past the bound. */

@@ -18,7 +18,7 @@ import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, baseEnv, freePort, spawnServer, type ChildServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { mixedLoad, prepareWorkload, tally, verifyLedger, type Workload } from './mixed-load.js';
-import { sleep, within } from './deadline.js';
+import { sleep, within } from '../helpers/deadline.js';
 
 const STALE_MS = 1000;
 /** How long the database stays down: well past the gateway's staleness bound. */

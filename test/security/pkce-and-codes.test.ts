@@ -129,8 +129,8 @@ for (const database of testDatabases()) {
     test('RFC 6819 §4.4.1.1 code lifetime: a code lives at most 10 minutes (RFC 6749 §4.1.2) and is stored only as a keyed hash', async () => {
       const { code } = await world.getCode();
       assert.match(code, /^ghc_/);
-      assert.equal(await world.server.gh.store.grants.getCode(code), undefined, 'the code itself is not a storage key');
-      const row = await world.server.gh.store.grants.getCode(world.server.gh.userTokens.storageKey(code));
+      assert.equal(await world.server.gh.store.grants.getCode([code]), undefined, 'the code itself is not a storage key');
+      const row = await world.server.gh.store.grants.getCode(world.server.gh.userTokens.storageKeys(code));
       assert.ok(row);
       assert.ok(Number(row.expires_at) - nowS() <= 600, `expires in ${Number(row.expires_at) - nowS()} s`);
     });

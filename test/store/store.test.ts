@@ -20,6 +20,7 @@ function client(tenantId: string, clientId: string, name = 'App', version = '1')
     tokenEndpointAuthMethod: 'client_secret_basic',
     secretHash: 'v1$x',
     secretExpiresAt: 0,
+    previousSecret: null,
     redirectUris: ['https://app.example/cb'],
     grantTypes: ['authorization_code', 'refresh_token'],
     responseTypes: ['code'],

@@ -16,12 +16,27 @@ export const authorizationCodeGrant: Grant = {
   type: 'authorization_code',
   async handle({ tenant, client, params, services }: TokenRequestContext): Promise<TokenResponse> {
     if (!params.code) throw invalidRequest('code is required');
-    const code = await services.store.grants.getCode(services.userTokens.storageKey(params.code));
+    const code = await services.store.grants.getCode(services.userTokens.storageKeys(params.code));
     const now = nowS();
     if (!code || code.tenant_id !== tenant.tenant.id || code.client_id !== client.clientId) throw invalidGrant('the authorization code is invalid');
     if (code.redirect_uri !== '' && params.redirect_uri !== code.redirect_uri) throw invalidGrant('redirect_uri does not match the authorization request');
     if (code.redirect_uri === '' && params.redirect_uri !== undefined) throw invalidGrant('redirect_uri was not part of the authorization request');
     checkVerifier(code.code_challenge, params.code_verifier);
+
+    // Minted for the user as the cache knows them; the transaction decides on the stored user.
+    const scopes = code.scope ? code.scope.split(' ') : [];
+    const cachedUser = requireLiveUser(await services.users.get(tenant.tenant.id, code.user_id), code.auth_time);
+    const minted = await services.userTokens.mint({
+      tenant,
+      client,
+      user: cachedUser,
+      scopes,
+      grantType: 'authorization_code',
+      familyId: code.family_id,
+      authTime: Number(code.auth_time),
+      withRefreshToken: clientMayRefresh(client),
+      nonce: code.nonce,
+    });
 
     const outcome = await services.feed.write(async (tx) => {
       if (!(await tx.grants.useCode(code.id, now))) {
@@ -30,7 +45,6 @@ export const authorizationCodeGrant: Grant = {
       }
       if (Number(code.expires_at) <= now) return { expired: true as const };
       const user = requireLiveUser(await tx.users.get(tenant.tenant.id, code.user_id), code.auth_time);
-      const scopes = code.scope ? code.scope.split(' ') : [];
       await tx.grants.insertFamily({
         id: code.family_id,
         tenant_id: tenant.tenant.id,
@@ -42,19 +56,7 @@ export const authorizationCodeGrant: Grant = {
         created_at: now,
         revoked_at: null,
       });
-      const response = await services.userTokens.issue({
-        tx,
-        tenant,
-        client,
-        user,
-        scopes,
-        grantType: 'authorization_code',
-        familyId: code.family_id,
-        authTime: Number(code.auth_time),
-        withRefreshToken: clientMayRefresh(client),
-        nonce: code.nonce,
-      });
-      return { response };
+      return { response: await services.userTokens.record(tx, minted) };
     });
     if ('replayed' in outcome) throw invalidGrant('the authorization code was already used; tokens issued from it are revoked');
     if ('expired' in outcome) throw invalidGrant('the authorization code has expired');

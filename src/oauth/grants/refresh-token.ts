@@ -36,29 +36,35 @@ export const refreshTokenGrant: Grant = {
       return userTokens.unseal(row.successor);
     }
 
+    // Minted before the transaction, for the user as the cache knows them and with a successor
+    // refresh token when the family will have refreshes left after this one; the transaction
+    // re-checks the stored user, and its compare-and-swap makes that count exact (a family has
+    // one live refresh token, so nothing else spends from it unless this rotation fails).
+    const left = family.refresh_count_left;
+    const minted = row.rotated_at !== null ? undefined : await userTokens.mint({
+      tenant,
+      client,
+      user: requireLiveUser(await services.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time)),
+      scopes,
+      grantType: 'refresh_token',
+      familyId: family.id,
+      authTime: Number(family.auth_time),
+      withRefreshToken: left === null || Number(left) > 1,
+      lifetimeS: apiKey ? keyBoundLifetime(apiKey, client) : undefined,
+    });
+
+    // Within the grace period a retry gets this same pair, kept sealed with the rotated token;
+    // not when this refresh will find the count used up, whose pair is never recorded.
+    const spendable = left === null || Number(left) > 0;
+    const successor = minted && spendable && grace > 0 && isConfidential(client) ? userTokens.seal(minted.response) : null;
     const outcome = await services.feed.write(async (tx) => {
-      const user = await tx.users.get(tenant.tenant.id, family.user_id);
-      requireLiveUser(user, Number(family.auth_time));
-      if (row.rotated_at !== null || !(await tx.grants.rotateRefresh(row.id, now, null))) {
+      requireLiveUser(await tx.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time));
+      if (!minted || !(await tx.grants.rotateRefresh(row.id, now, successor))) {
         await tokenAdmin.revokeFamiliesIn(tx, tenant.tenant.id, [family.id], now, 'refresh token reused');
         return { reused: true as const };
       }
       if (!(await tx.grants.spendRefresh(family.id))) return { exhausted: true as const };
-      const left = (await tx.grants.getFamily(family.id))!.refresh_count_left;
-      const response = await userTokens.issue({
-        tx,
-        tenant,
-        client,
-        user: user!,
-        scopes,
-        grantType: 'refresh_token',
-        familyId: family.id,
-        authTime: Number(family.auth_time),
-        withRefreshToken: left === null || Number(left) > 0,
-        lifetimeS: apiKey ? keyBoundLifetime(apiKey, client) : undefined,
-      });
-      if (grace > 0 && isConfidential(client)) await tx.grants.rotateRefreshSuccessor(row.id, userTokens.seal(response));
-      return { response };
+      return { response: await userTokens.record(tx, minted) };
     });
     if ('reused' in outcome) throw invalidGrant('the refresh token was already used; its grant is revoked');
     if ('exhausted' in outcome) throw invalidGrant('the refresh count of this grant is used up');

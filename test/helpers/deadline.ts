@@ -1,4 +1,4 @@
-/** Waiting on a condition up to a deadline: reliability tests poll, they never assert timings. */
+/** Waiting on a condition up to a deadline: tests poll, they never assert timings. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `everyMs` until it returns true or `ms` pass; returns whether it did. A throw counts as false. */
