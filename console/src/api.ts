@@ -54,7 +54,7 @@ export const api = {
   get: <T>(path: string, query?: Query) => call<T>('GET', path, undefined, query),
   post: <T>(path: string, body: unknown) => call<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
-  delete: (path: string) => call<void>('DELETE', path),
+  delete: <T = void>(path: string, query?: Query) => call<T>('DELETE', path, undefined, query),
   page: <T>(path: string, cursor: string | null, query: Query = {}) => call<Page<T>>('GET', path, undefined, { ...query, cursor: cursor ?? undefined }),
 };
 

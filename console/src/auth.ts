@@ -5,6 +5,7 @@
  * (localStorage, cookies) ever holds it. Only the one-time PKCE verifier and state cross the
  * redirect, in sessionStorage, and are removed as soon as the browser returns.
  */
+import { decodeProtectedHeader } from 'jose';
 import { config } from './config.js';
 
 const PENDING_KEY = 'gatehouse-console.pending-sign-in';
@@ -28,6 +29,20 @@ export const currentSession = (): Session | undefined => (session && session.exp
 
 export function signOut(): void {
   session = undefined;
+}
+
+/**
+ * The signing key (`kid`) of the console's own access token, read from the JWT's header: the
+ * Signing keys page warns that withdrawing this key ends the session.
+ */
+export function sessionKeyId(): string | undefined {
+  const token = currentSession()?.accessToken;
+  if (!token) return undefined;
+  try {
+    return decodeProtectedHeader(token).kid;
+  } catch {
+    return undefined;
+  }
 }
 
 export class SignInError extends Error {}

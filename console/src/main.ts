@@ -15,6 +15,7 @@ import { tokensPage } from './pages/tokens.js';
 import { usersPage } from './pages/users.js';
 import { apiKeysPage } from './pages/api-keys.js';
 import { servicesPage } from './pages/services.js';
+import { keysPage } from './pages/keys.js';
 import { tenantsPage } from './pages/tenants.js';
 import { auditPage } from './pages/audit.js';
 import { settingsPage } from './pages/settings.js';
@@ -28,6 +29,7 @@ const PAGES: { name: string; label: string; view: PageView; defaultTenantOnly?: 
   { name: 'users', label: 'Users', view: usersPage },
   { name: 'api-keys', label: 'API keys', view: apiKeysPage },
   { name: 'services', label: 'Services', view: servicesPage },
+  { name: 'keys', label: 'Signing keys', view: keysPage },
   { name: 'tenants', label: 'Tenants', view: tenantsPage, defaultTenantOnly: true },
   { name: 'audit', label: 'Audit log', view: auditPage },
   { name: 'settings', label: 'Settings', view: settingsPage },
@@ -99,7 +101,11 @@ function shell(): void {
   show();
 }
 
-onSessionEnded(() => signInScreen('Your session has ended. Sign in again to continue.'));
+// A refused token (expired, or its signing key withdrawn) is dropped, so nothing sends it again.
+onSessionEnded(() => {
+  signOut();
+  signInScreen('Your session has ended. Sign in again to continue.');
+});
 
 async function start(): Promise<void> {
   // Reached by another name than the issuer's (127.0.0.1 for localhost): sign-in state and the

@@ -4,11 +4,13 @@
  * in through the login and consent pages (the console is a public client: code + PKCE), registers
  * a confidential client and copies its secret from the page, creates a scope with service
  * patterns, associates it, generates a token and sees it listed, deactivates the client and
- * watches the gateway refuse the token, then deletes the token. Every page is screenshotted into
+ * watches the gateway refuse the token, then deletes the token; rotates a client's secret with an
+ * overlap, rotates and withdraws signing keys — the one that signed the console's own token last,
+ * which sends the administrator through sign-in again. Every page is screenshotted into
  * test-artifacts/, at 1280×800 and at phone width; the browser reports any CSP violation.
  *
  * The console is built by the install command (`npm ci` runs `prepare`); run from a tree where it
- * is not built yet, this suite builds it first.
+ * is not built yet, or was built from older sources, this suite builds it first.
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +31,12 @@ import { CONSOLE_DIST } from '../../src/console/assets.js';
 
 const skip = skipWithoutChromium;
 
+interface SigningKey {
+  kid: string;
+  status: string;
+  withdrawn_reason: string | null;
+}
+
 /** The upstream behind the gateway: answers every request with what it received. */
 async function startUpstream(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
   const hits: string[] = [];
@@ -45,8 +53,17 @@ async function startUpstream(): Promise<{ url: string; hits: string[]; close(): 
   };
 }
 
+/** The newest modification time of a file, or of the files under a directory, in ms. */
+function newest(target: string): number {
+  const stat = fs.statSync(target);
+  return stat.isDirectory() ? Math.max(0, ...fs.readdirSync(target).map((name) => newest(path.join(target, name)))) : stat.mtimeMs;
+}
+
 function ensureBuilt(): void {
-  if (fs.existsSync(path.join(CONSOLE_DIST, 'index.html'))) return;
+  const built = path.join(CONSOLE_DIST, 'index.html');
+  const sources = ['console/src', 'console/index.html', 'console/vite.config.ts'].map((source) => newest(path.join(ROOT, source)));
+  // A stale build would test yesterday's console.
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= Math.max(...sources)) return;
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'console', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 }
 
@@ -62,10 +79,13 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
   const operator = { username: 'ada', password: 'ada-console-password-1' };
   /** What the administrator copied from the pages. */
   const copied = { clientId: '', clientSecret: '', tokenId: '', accessToken: '' };
+  /** The key that signed every token so far, the console's included. */
+  let signingKid = '';
 
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
   const callGateway = (token: string) => request(`${gatewayUrl}/orders/42`, { headers: bearer(token) });
   const adminApi = (pathname: string, init: RequestInit = {}) => request(`${server.url}/admin/api/v1${pathname}`, { ...init, headers: { ...bearer(admin), ...(init.headers as Record<string, string>) } });
+  const signingKeys = async (): Promise<SigningKey[]> => (await adminApi('/keys')).body.items;
 
   async function openPage(link: string, heading: string): Promise<void> {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
@@ -79,7 +99,8 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     if (skip) return;
     ensureBuilt();
     upstream = await startUpstream();
-    server = await startServer(`sqlite:${path.join(tempDir(), 'gatehouse.db')}`);
+    // A rotated key waits an hour before signing, so Rotate shows a pending key.
+    server = await startServer(`sqlite:${path.join(tempDir(), 'gatehouse.db')}`, { GATEHOUSE_KEY_ACTIVATION_DELAY: '3600' });
     gateway = await buildGateway(server.gh, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => server.gh.feed.healthy(5000) });
     await gateway.listen({ host: '127.0.0.1', port: 0 });
     gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
@@ -382,6 +403,39 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.equal(await more.isVisible(), false, 'no more pages');
   });
 
+  test('New secret with a 1-hour overlap: the old and the new secret both get tokens; the expiries are shown', { skip }, async () => {
+    const created = await adminApi('/clients', json('POST', { client_name: 'Nightly export', grant_types: ['client_credentials'] }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { client_id: clientId, client_secret: oldSecret } = created.body as { client_id: string; client_secret: string };
+    await openPage('Clients', 'Client Registration');
+    await page.getByRole('button', { name: 'New secret for Nightly export' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New secret for Nightly export' });
+    assert.match((await dialog.textContent()) ?? '', /stops working at once, unless you keep it valid/);
+    await dialog.getByLabel('Keep the old secret valid for').selectOption({ label: '1 hour' });
+    await dialog.getByLabel('New secret expires in (days)').fill('90');
+    await shot('client-new-secret-form');
+    await dialog.getByRole('button', { name: 'Issue new secret' }).click();
+
+    const secretField = dialog.getByLabel('Client secret', { exact: true });
+    await secretField.waitFor();
+    const newSecret = await secretField.inputValue();
+    assert.notEqual(newSecret, oldSecret);
+    const shown = (await dialog.textContent()) ?? '';
+    assert.match(shown, /shown only this once/);
+    assert.match(shown, /The old secret keeps working until /);
+    assert.doesNotMatch(shown, /The new secret expires: Never/);
+    await shot('client-new-secret');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    for (const [which, secret] of [['old', oldSecret], ['new', newSecret]]) {
+      const token = await request(`${server.url}/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(clientId, secret!) }));
+      assert.equal(token.status, 200, `the ${which} secret: ${JSON.stringify(token.body)}`);
+    }
+    const expiresAt = (await adminApi(`/clients/${clientId}`)).body.client_secret_expires_at as number;
+    assert.ok(Math.abs(expiresAt - (Date.now() / 1000 + 90 * 86_400)) < 120, `expires at ${expiresAt}`);
+    await row('Nightly export').getByText(/^Secret expires /).waitFor();
+  });
+
   test('every other page renders: users, API keys, services, tenants, audit log, settings', { skip }, async () => {
     await openPage('Users', 'Users');
     await row(operator.username).waitFor();
@@ -404,12 +458,86 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await shot('settings');
   });
 
+  test('signing keys: the active key is listed, Rotate adds a pending key, a pending key is withdrawn with a reason', { skip }, async () => {
+    const active = (await signingKeys()).find((k) => k.status === 'active');
+    assert.ok(active);
+    signingKid = active.kid;
+    await openPage('Signing keys', 'Signing keys');
+    await row(signingKid).getByText('active', { exact: true }).waitFor();
+    await row(signingKid).getByText('Signed your console session').waitFor();
+
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByRole('status').filter({ hasText: /added: it signs from/ }).waitFor();
+    const pending = (await signingKeys()).find((k) => k.status === 'pending');
+    assert.ok(pending, 'the rotated key waits for the activation delay');
+    await row(pending.kid).getByText('pending', { exact: true }).waitFor();
+    await shot('keys');
+
+    await page.getByRole('button', { name: `Withdraw key ${pending.kid}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Withdraw signing key ${pending.kid}?` });
+    const warning = (await dialog.textContent()) ?? '';
+    assert.match(warning, /every token it signed stops working at once/);
+    assert.doesNotMatch(warning, /console session/, 'this key did not sign the console’s token');
+    await dialog.getByLabel('Reason (optional)').fill('pasted into a ticket');
+    await shot('key-withdraw');
+    await dialog.getByRole('button', { name: 'Withdraw key' }).click();
+    await row(pending.kid).getByText('withdrawn', { exact: true }).waitFor();
+    await row(pending.kid).getByText('pasted into a ticket').waitFor();
+    assert.equal(await page.getByRole('button', { name: `Withdraw key ${pending.kid}` }).count(), 0, 'a withdrawn key offers no Withdraw');
+    const withdrawn = (await signingKeys()).find((k) => k.kid === pending.kid);
+    assert.deepEqual([withdrawn?.status, withdrawn?.withdrawn_reason], ['withdrawn', 'pasted into a ticket']);
+    assert.equal((await signingKeys()).find((k) => k.status === 'active')?.kid, signingKid, 'withdrawing a pending key leaves the signing key alone');
+
+    // Another administrator withdraws a key while this dialog is open: the API's 409 is shown in it.
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByRole('status').filter({ hasText: /added: it signs from/ }).waitFor();
+    const second = (await signingKeys()).find((k) => k.status === 'pending');
+    assert.ok(second);
+    await page.getByRole('button', { name: `Withdraw key ${second.kid}` }).click();
+    const late = page.getByRole('dialog', { name: `Withdraw signing key ${second.kid}?` });
+    assert.equal((await adminApi(`/keys/${second.kid}`, { method: 'DELETE' })).status, 200);
+    await late.getByRole('button', { name: 'Withdraw key' }).click();
+    await late.getByRole('alert').filter({ hasText: 'withdrawn already' }).waitFor();
+    await late.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('withdrawing the key that signed the console’s token ends the session: the administrator signs in again', { skip }, async () => {
+    await page.getByRole('button', { name: `Withdraw key ${signingKid}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Withdraw signing key ${signingKid}?` });
+    const warning = (await dialog.textContent()) ?? '';
+    assert.match(warning, /the key signing now: a new key replaces it and signs at once/);
+    assert.match(warning, /Your own console session was signed with this key: it ends too/);
+    await dialog.getByRole('button', { name: 'Withdraw key' }).click();
+
+    // The list's reload is refused (401), as for an expired token: the console asks to sign in again.
+    await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+    await shot('key-withdrawn-session-ended');
+    assert.equal((await adminApi('/keys')).status, 401, 'the bootstrap admin token was signed by the withdrawn key too');
+    admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Username').fill(operator.username);
+    await page.getByLabel('Password').fill(operator.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Signing keys' }).waitFor();
+    await row(signingKid).getByText('withdrawn', { exact: true }).waitFor();
+    const replacement = (await signingKeys()).find((k) => k.status === 'active');
+    assert.ok(replacement && replacement.kid !== signingKid, 'a new key signs');
+    await row(replacement.kid).getByText('Signed your console session').waitFor();
+  });
+
   test('at phone width (375 px) nothing scrolls sideways and the menu opens from a button', { skip }, async () => {
     await page.setViewportSize({ width: 375, height: 740 });
-    await openPageOnPhone('Clients', 'Client Registration');
-    await row('Order printer').waitFor();
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 375 px');
-    await shot('phone');
+    for (const [link, heading, shown, name] of [
+      ['Clients', 'Client Registration', 'Order printer', 'phone'],
+      ['Signing keys', 'Signing keys', 'withdrawn', 'phone-keys'],
+    ] as const) {
+      await openPageOnPhone(link, heading);
+      await row(shown).first().waitFor();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no horizontal scrolling at 375 px on ${link}`);
+      await shot(name);
+    }
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

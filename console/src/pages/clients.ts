@@ -1,11 +1,11 @@
 /**
  * Client Registration (seed 003): every field of the client metadata, the secret shown once,
- * Associate OAuth Scopes, the Status slider (deactivation refuses every token at once), delete
- * with confirmation (its tokens go with it).
+ * Associate OAuth Scopes, the Status slider (deactivation refuses every token at once), a new
+ * secret (the old one optionally valid a while longer), delete with confirmation (its tokens go with it).
  */
 import { api, all, segment } from '../api.js';
-import { button, h } from '../dom.js';
-import { confirmDialog, formDialog, openDialog, showResult } from '../ui/dialog.js';
+import { button, formatTime, h } from '../dom.js';
+import { formDialog } from '../ui/dialog.js';
 import type { Field } from '../ui/form.js';
 import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
@@ -34,8 +34,19 @@ export interface Client {
   api_key_timeout_hours: number;
   api_key_allowed_auth_type: string | null;
   api_key_scope_customization: boolean;
+  /** Confidential clients only; 0 = the secret does not expire. */
+  client_secret_expires_at?: number;
   client_secret?: string;
 }
+
+interface IssuedSecret {
+  client_secret: string;
+  client_secret_expires_at: number;
+  previous_secret_expires_at: number | null;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
 
 const GRANTS = ['authorization_code', 'client_credentials', 'password', 'refresh_token', 'implicit'];
 const option = (value: string) => ({ label: value, value });
@@ -88,8 +99,8 @@ function toBody(values: Record<string, unknown>): Record<string, unknown> {
   return body;
 }
 
-const credentials = (client: Client) =>
-  shownOnce(`Client "${client.client_name}" (${client.client_version}) is registered.`, [
+const credentials = (client: Client, intro = `Client "${client.client_name}" (${client.client_version}) is registered.`) =>
+  shownOnce(intro, [
     { label: 'Client ID', value: client.client_id },
     ...(client.client_secret ? [{ label: 'Client secret', value: client.client_secret, secret: true }] : []),
     { label: 'Token endpoint', value: `${config.issuer}/oauth/token` },
@@ -119,7 +130,7 @@ export function clientsPage(main: HTMLElement): void {
     [
       { label: 'Name', cell: (c) => [h('strong', {}, c.client_name), ` (${c.client_version})`, c.description ? h('div', { class: 'muted' }, c.description) : null] },
       { label: 'Client ID', cell: (c) => h('code', {}, c.client_id) },
-      { label: 'Type', cell: (c) => c.client_type },
+      { label: 'Type', cell: (c) => [c.client_type, c.client_secret_expires_at ? h('div', { class: 'muted' }, `Secret ${c.client_secret_expires_at * 1000 > Date.now() ? 'expires' : 'expired'} ${formatTime(c.client_secret_expires_at)}`) : null] },
       { label: 'Grants', cell: (c) => tags(c.grant_types) },
       { label: 'Scopes', cell: (c) => tags(c.scope.split(' ').filter(Boolean)) },
       {
@@ -176,10 +187,42 @@ export function clientsPage(main: HTMLElement): void {
   }
 
   function regenerate(client: Client): void {
-    confirmDialog(`New secret for ${client.client_name}`, 'The current secret stops working at once.', 'Issue new secret', async () => {
-      const issued = await api.post<Client>(`/clients/${segment(client.client_id)}/secret`, {});
-      // After the confirmation has closed, so the new dialog is the one on top and keeps the focus.
-      setTimeout(() => showResult(openDialog(`New secret for ${client.client_name}`), credentials({ ...client, client_secret: issued.client_secret })));
+    formDialog({
+      title: `New secret for ${client.client_name}`,
+      intro: [h('p', {}, 'The current secret stops working at once, unless you keep it valid for a while so that the client can switch without downtime.')],
+      fields: [
+        {
+          kind: 'select',
+          name: 'previous_secret_valid_for_s',
+          label: 'Keep the old secret valid for',
+          hint: 'Never past its own expiry.',
+          options: [
+            { label: 'None: it stops at once', value: 0 },
+            { label: '1 hour', value: HOUR },
+            { label: '1 day', value: DAY },
+            { label: '7 days', value: 7 * DAY },
+            { label: '30 days', value: 30 * DAY },
+          ],
+        },
+        { kind: 'number', name: 'expires_in_days', label: 'New secret expires in (days)', min: 1, max: 3650, hint: 'Empty: it does not expire.' },
+      ],
+      submitLabel: 'Issue new secret',
+      danger: true,
+      submit: async (values) => {
+        const days = values.expires_in_days;
+        const issued = await api.post<IssuedSecret>(`/clients/${segment(client.client_id)}/secret`, {
+          previous_secret_valid_for_s: values.previous_secret_valid_for_s,
+          // A value that is not a number goes as it is, for the API to refuse by name.
+          ...(days === undefined ? {} : { expires_in_s: typeof days === 'number' ? Math.round(days * DAY) : days }),
+        });
+        table.reload();
+        notify(`${client.client_name} has a new secret.`);
+        return [
+          credentials({ ...client, client_secret: issued.client_secret }, `A new secret for "${client.client_name}" (${client.client_version}).`),
+          h('p', {}, `The new secret expires: ${formatTime(issued.client_secret_expires_at || null)}.`),
+          h('p', {}, issued.previous_secret_expires_at === null ? 'The old secret no longer works.' : `The old secret keeps working until ${formatTime(issued.previous_secret_expires_at)}.`),
+        ];
+      },
     });
   }
 

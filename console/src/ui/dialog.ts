@@ -37,18 +37,22 @@ export function showResult(dialog: Dialog, ...content: Child[]): void {
 
 export interface FormDialogOptions {
   title: string;
+  /** What to know before sending (what stops working), above the fields. */
+  intro?: Child[];
   fields: Field[];
   values?: Record<string, unknown>;
   submitLabel: string;
+  /** The submit button warns: the action cannot be undone. */
+  danger?: boolean;
   /** Sends the form; may return content to show instead of closing (a secret shown once). */
   submit(values: Record<string, unknown>): Promise<Child | Child[] | void>;
 }
 
 export function formDialog(options: FormDialogOptions): Dialog {
   const form = buildForm(options.fields, options.values ?? {});
-  const submit = h('button', { type: 'submit', class: 'primary' }, options.submitLabel);
+  const submit = h('button', { type: 'submit', class: options.danger ? 'danger' : 'primary' }, options.submitLabel);
   const formElement = h('form', { novalidate: true }, form.element, h('div', { class: 'actions' }, submit, button('Cancel', () => dialog.close())));
-  const dialog = openDialog(options.title, formElement);
+  const dialog = openDialog(options.title, ...(options.intro ?? []), formElement);
   onSubmit(formElement, form, submit, async (values) => {
     const result = await options.submit(values);
     if (result === undefined) dialog.close();
