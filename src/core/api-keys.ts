@@ -67,6 +67,13 @@ export function keyBoundLifetime(row: ApiKeyRow, client: Client, now = nowS()): 
   return client.accessTokenLifetime === null ? left : Math.min(client.accessTokenLifetime, left);
 }
 
+/** A working key as the exchange found it, with its hash under the current server-secret version. */
+export interface CheckedApiKey {
+  row: ApiKeyRow;
+  user: User;
+  currentHash: string;
+}
+
 export class ApiKeys {
   constructor(
     private readonly store: Store,
@@ -187,17 +194,23 @@ export class ApiKeys {
    * The key's row when `apiKey` is a working key of this client; undefined otherwise (callers
    * answer every failure alike).
    */
-  async check(tenantId: string, client: Client, apiKey: string): Promise<{ row: ApiKeyRow; user: User } | undefined> {
+  async check(tenantId: string, client: Client, apiKey: string): Promise<CheckedApiKey | undefined> {
     if (!isWellFormedApiKey(apiKey)) return undefined;
-    const row = await this.store.apiKeys.byHash(this.secret.lookupKeys(apiKey));
+    const keys = this.secret.lookupKeys(apiKey);
+    const row = await this.store.apiKeys.byHash(keys);
     if (!row || row.tenant_id !== tenantId || row.client_id !== client.clientId) return undefined;
     const user = await this.users.get(tenantId, row.user_id);
     if (apiKeyProblem(row, user, client)) return undefined;
-    return { row, user: user! };
+    return { row, user: user!, currentHash: keys[0]! };
   }
 
-  /** Records a key's use, to the minute, in the exchange's own transaction rather than a commit of its own. */
-  async recordUse(tx: Repositories, row: ApiKeyRow, now = nowS()): Promise<void> {
+  /**
+   * Records a key's use, to the minute, in the exchange's own transaction rather than a commit of
+   * its own; a key stored under an older server-secret version moves to the current one
+   * (INTERFACE.md), so that version can be retired without invalidating it.
+   */
+  async recordUse(tx: Repositories, { row, currentHash }: CheckedApiKey, now = nowS()): Promise<void> {
     if (row.last_used_at === null || now - Number(row.last_used_at) >= LAST_USE_RESOLUTION_S) await tx.apiKeys.touch(row.id, now);
+    if (row.key_hash !== currentHash) await tx.apiKeys.rehash(row.id, row.key_hash, currentHash);
   }
 }

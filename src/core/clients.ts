@@ -19,6 +19,7 @@ import { nowS } from '../domain/time.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
 import type { Repositories, Store } from '../store/index.js';
+import type { StoredSecret } from '../store/clients.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ScopeRegistry } from './scopes.js';
 import { PromiseCache } from './promise-cache.js';
@@ -187,18 +188,19 @@ export class ClientRegistry {
   }
 
   /**
-   * Replaces a hash made under an old server-secret version after a successful check: the
-   * current secret's, or the previous one's during a rotation overlap.
+   * Replaces a hash made under an old server-secret version after a successful check (INTERFACE.md:
+   * rehashed on its next successful use): the current secret's, the previous one's during a
+   * rotation overlap, or the registration access token's.
    */
-  async rehashSecret(client: Client, clientSecret: string): Promise<void> {
-    const stale = (hash: string | null | undefined): hash is string => typeof hash === 'string' && this.secret.verify(clientSecret, hash).stale;
-    const which = stale(client.secretHash) ? 'current' : stale(client.previousSecret?.hash) ? 'previous' : undefined;
-    if (!which) return;
-    const from = which === 'current' ? client.secretHash! : client.previousSecret!.hash;
+  async rehashSecret(client: Client, presented: string): Promise<void> {
+    const stored: [StoredSecret, string | null | undefined][] = [['current', client.secretHash], ['previous', client.previousSecret?.hash], ['registration', client.registrationTokenHash]];
+    const stale = stored.find(([, hash]) => typeof hash === 'string' && this.secret.verify(presented, hash).stale);
+    if (!stale) return;
+    const [which, from] = stale;
     await this.feed.write(async (tx) => {
       // A compare-and-swap of the hash alone: a rotation or any other change made since this
       // client was read stays as it is, and a secret that was replaced meanwhile is not restored.
-      if (!(await tx.clients.swapSecretHash(client.tenantId, client.clientId, which, from, this.secret.hash(clientSecret)))) return;
+      if (!(await tx.clients.swapSecretHash(client.tenantId, client.clientId, which, from!, this.secret.hash(presented)))) return;
       await tx.events.append({ tenantId: client.tenantId, kind: 'client.changed', target: client.clientId, payload: {}, createdAt: nowS() });
     });
   }

@@ -32,6 +32,11 @@ export class ApiKeyStore {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }
 
+  /** Moves a key to its hash under the current server-secret version, if it is still stored as `from`. */
+  async rehash(id: string, from: string, to: string): Promise<void> {
+    await this.db.updateTable('api_keys').set({ key_hash: to }).where('id', '=', id).where('key_hash', '=', from).execute();
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('api_keys').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

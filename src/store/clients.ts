@@ -69,6 +69,10 @@ function toRow(client: Client): ClientRow {
   };
 }
 
+/** The client's secrets kept as keyed hashes, and their columns. */
+export type StoredSecret = 'current' | 'previous' | 'registration';
+const SECRET_COLUMNS = { current: 'secret_hash', previous: 'previous_secret_hash', registration: 'registration_token_hash' } as const;
+
 export class ClientStore {
   constructor(private readonly db: Executor) {}
 
@@ -121,8 +125,8 @@ export class ClientStore {
    * Replaces one stored secret hash if it is still `from` (a rehash under the current server-secret
    * version). It writes that column alone, so it cannot undo a change made meanwhile.
    */
-  async swapSecretHash(tenantId: string, clientId: string, which: 'current' | 'previous', from: string, to: string): Promise<boolean> {
-    const column = which === 'current' ? 'secret_hash' : 'previous_secret_hash';
+  async swapSecretHash(tenantId: string, clientId: string, which: StoredSecret, from: string, to: string): Promise<boolean> {
+    const column = SECRET_COLUMNS[which];
     const result = await this.db.updateTable('clients').set({ [column]: to }).where('tenant_id', '=', tenantId).where('client_id', '=', clientId).where(column, '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

@@ -3,7 +3,8 @@
  * restarted on one database with a new current version while the old one is still listed, and
  * what was stored under the old version keeps working — a browser's sign-in session (moved to the
  * new version on use), an authorization code not yet redeemed, a refresh token, a client secret
- * and the secret it replaced during a rotation overlap (both rehashed on use). Once the old
+ * and the secret it replaced during a rotation overlap, an API key and a registration access
+ * token (each rehashed on use). Once the old
  * version is dropped, what was never used in between is refused the ordinary way: the login
  * page, `invalid_grant`; never a 500.
  */
@@ -44,6 +45,11 @@ for (const database of testDatabases()) {
     let refreshToken: string;
     /** A client_credentials client whose secret was rotated under v1 with an overlap: both secrets work. */
     let machine: { id: string; secret: string; previousSecret: string };
+    let registrationToken: string;
+    /** A user's API key for `keyApp`, made under v1. */
+    let apiKey: string;
+    let apiKeyId: string;
+    let keyApp: { id: string; secret: string };
 
     /** The same address every time, so the browsers' cookies and the redirect's `iss` stay valid. */
     async function start(secretKey: string): Promise<void> {
@@ -91,6 +97,16 @@ for (const database of testDatabases()) {
 
     const clientCredentials = (id: string, secret: string) => request(`${server.url}/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(id, secret) }));
 
+    const apiKeyExchange = () => request(`${server.url}/oauth/token`, form({ grant_type: 'password', authentication_type_name: 'apikey', api_key: apiKey }, { authorization: basic(keyApp.id, keyApp.secret) }));
+
+    const readRegistration = () => request(`${server.url}/oauth/register/${web.id}`, { headers: bearer(registrationToken) });
+
+    /** Polls until `check` holds (rehashes that follow an answer run in the background), up to 5 s. */
+    async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+      for (const deadline = Date.now() + 5000; !(await check()) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      return check();
+    }
+
     /** The stored key of a browser's session cookie under the running server's current version, if a live session has it. */
     async function storedSessionKey(browser: FormClient): Promise<string | undefined> {
       const cookie = browser.jar
@@ -116,6 +132,14 @@ for (const database of testDatabases()) {
       );
       assert.equal(client.status, 201, JSON.stringify(client.body));
       web = { id: client.body.client_id, secret: client.body.client_secret };
+      registrationToken = client.body.registration_access_token;
+      const app = await request(`${server.url}/admin/api/v1/clients`, json('POST', { client_name: 'Key app', grant_types: ['client_credentials'], scope: 'profile', api_key_enabled: true }, bearer(admin)));
+      assert.equal(app.status, 201, JSON.stringify(app.body));
+      keyApp = { id: app.body.client_id, secret: app.body.client_secret };
+      const key = await request(`${server.url}/admin/api/v1/users/${user.body.id}/api-keys`, json('POST', { client_id: keyApp.id, scope: 'profile' }, bearer(admin)));
+      assert.equal(key.status, 201, JSON.stringify(key.body));
+      apiKey = key.body.api_key;
+      apiKeyId = key.body.id;
       const created = await request(`${server.url}/admin/api/v1/clients`, json('POST', { client_name: 'Machine', grant_types: ['client_credentials'] }, bearer(admin)));
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const rotated = await request(`${server.url}/admin/api/v1/clients/${created.body.client_id}/secret`, json('POST', { previous_secret_valid_for_s: 3600 }, bearer(admin)));
@@ -151,8 +175,18 @@ for (const database of testDatabases()) {
         const stored = await server.gh.store.clients.get('default', machine.id);
         return Boolean(stored?.secretHash?.startsWith('v2$') && stored.previousSecret?.hash.startsWith('v2$'));
       };
-      for (const deadline = Date.now() + 5000; !(await rehashed()) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.ok(await rehashed(), 'the secret and the one it replaced are stored under v2 after their use');
+      assert.ok(await eventually(rehashed), 'the secret and the one it replaced are stored under v2 after their use');
+
+      const exchanged = await apiKeyExchange();
+      assert.equal(exchanged.status, 200, `the API key made under v1 is exchanged: ${JSON.stringify(exchanged.body)}`);
+      const storedKey = await server.gh.store.apiKeys.get('default', apiKeyId);
+      assert.match(storedKey!.key_hash, /^v2\$/, 'the API key is stored under v2 once used');
+
+      assert.equal((await readRegistration()).status, 200, 'the registration access token issued under v1 reads its client');
+      assert.ok(
+        await eventually(async () => Boolean((await server.gh.store.clients.get('default', web.id))?.registrationTokenHash?.startsWith('v2$'))),
+        'the registration access token is stored under v2 once used',
+      );
     });
 
     test('v1 dropped: what moved to v2 still works; a session left under v1 gets the login page, its code invalid_grant', async () => {
@@ -161,6 +195,8 @@ for (const database of testDatabases()) {
       const silent = await exchange(await silentCode(kept));
       assert.equal(silent.status, 200, JSON.stringify(silent.body));
       for (const secret of [machine.secret, machine.previousSecret]) assert.equal((await clientCredentials(machine.id, secret)).status, 200, 'both secrets, rehashed, under v2 alone');
+      assert.equal((await apiKeyExchange()).status, 200, 'the API key, rehashed, under v2 alone');
+      assert.equal((await readRegistration()).status, 200, 'the registration access token, rehashed, under v2 alone');
 
       const verifier = randomBytes(32).toString('base64url');
       const page = await idle.go(authorizeUrl(verifier));

@@ -60,7 +60,9 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     const token = bearerToken(request, realm(tenant), tenant.tenant.settings.compat.oauth_scheme);
     if (!token) throw missingToken(realm(tenant), 'a registration access token is required');
     const client = await gh.store.clients.get(tenant.tenant.id, clientId);
-    if (client?.registrationTokenHash && gh.secret.verify(token, client.registrationTokenHash).ok) {
+    const check = client?.registrationTokenHash ? gh.secret.verify(token, client.registrationTokenHash) : undefined;
+    if (client && check?.ok) {
+      if (check.stale) void gh.clients.rehashSecret(client, token).catch(() => {});
       return { client, actor: { id: clientId, source: request.ip } };
     }
     const admin = token.includes('.') ? await adminActor(request) : undefined;

@@ -37,7 +37,7 @@ async function exchange(ctx: TokenRequestContext, apiKey: string, authType: stri
   const familyId = newFamilyId();
   const minted = await services.userTokens.mint({ tenant, client, user: found.user, scopes, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client), lifetimeS: keyBoundLifetime(found.row, client) });
   const response = await services.feed.write(async (tx) => {
-    await services.apiKeys.recordUse(tx, found.row);
+    await services.apiKeys.recordUse(tx, found);
     await services.userTokens.startFamily(tx, tenant, client, found.user, { id: familyId, authTime, scopes, apiKeyId: found.row.id });
     return services.userTokens.record(tx, minted);
   });
