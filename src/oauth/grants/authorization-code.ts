@@ -23,13 +23,14 @@ export const authorizationCodeGrant: Grant = {
     if (code.redirect_uri === '' && params.redirect_uri !== undefined) throw invalidGrant('redirect_uri was not part of the authorization request');
     checkVerifier(code.code_challenge, params.code_verifier);
 
-    // Minted for the user as the cache knows them; the transaction decides on the stored user.
+    // Minted for the user as the cache knows them; the transaction decides on the stored user. A
+    // code already used or expired gets no tokens, so it costs no signature either.
     const scopes = code.scope ? code.scope.split(' ') : [];
-    const cachedUser = requireLiveUser(await services.users.get(tenant.tenant.id, code.user_id), code.auth_time);
-    const minted = await services.userTokens.mint({
+    const redeemable = code.used_at === null && Number(code.expires_at) > now;
+    const minted = !redeemable ? undefined : await services.userTokens.mint({
       tenant,
       client,
-      user: cachedUser,
+      user: requireLiveUser(await services.users.get(tenant.tenant.id, code.user_id), code.auth_time),
       scopes,
       grantType: 'authorization_code',
       familyId: code.family_id,
@@ -43,7 +44,8 @@ export const authorizationCodeGrant: Grant = {
         await services.tokenAdmin.revokeFamiliesIn(tx, tenant.tenant.id, [code.family_id], now, 'authorization code replayed');
         return { replayed: true as const };
       }
-      if (Number(code.expires_at) <= now) return { expired: true as const };
+      // Past the compare-and-swap, the code was unused when read: without tokens, it had expired.
+      if (!minted) return { expired: true as const };
       const user = requireLiveUser(await tx.users.get(tenant.tenant.id, code.user_id), code.auth_time);
       await tx.grants.insertFamily({
         id: code.family_id,
