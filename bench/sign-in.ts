@@ -37,7 +37,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { describeAccessToken, passwordBodies, randomSecret, requestToken, SingleUseTokenPool, tokenRequest, type TokenResponse } from './lib/oauth.js';
 import { REPO_ROOT, repoPath } from './lib/paths.js';
 import { startOidcProviderRefresh, type OidcProviderRefreshPeer } from './lib/peer-process.js';
-import { armWatchdog, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
+import { armWatchdog, formatRoundLine, summariseRounds, writeResults, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 

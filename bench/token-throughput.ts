@@ -21,7 +21,7 @@ import { formatMachine, machineInfo } from './lib/machine.js';
 import { clientCredentialsRequest, describeAccessToken, requestToken } from './lib/oauth.js';
 import { repoPath } from './lib/paths.js';
 import { startBareJose, startOidcProvider } from './lib/peer-process.js';
-import { armWatchdog as armTimeLimit, formatMs, formatRoundLine, formatRps, summariseRounds, writeResults as writeResultsFile, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
+import { armWatchdog as armTimeLimit, formatRoundLine, summariseRounds, writeResults as writeResultsFile, printSummaryTable, type RoundsSummary, loadConfigFromEnv, type LoadConfig } from './lib/rounds.js';
 import { renderTable } from './lib/table.js';
 import type { RunningTarget } from './lib/target.js';
 

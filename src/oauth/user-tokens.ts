@@ -13,7 +13,7 @@ import type { User } from '../core/users.js';
 import type { Scope } from '../core/scopes.js';
 import type { KeyRing } from '../core/key-ring.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
-import { randomId, randomToken } from '../crypto/random.js';
+import { randomToken } from '../crypto/random.js';
 import { mintJwt } from '../crypto/jwt-minter.js';
 import type { Repositories } from '../store/index.js';
 import type { RefreshTokenRow, TokenRow } from '../store/schema.js';
@@ -25,7 +25,7 @@ export const REFRESH_TOKEN_PREFIX = 'ghr_';
 const ID_TOKEN_LIFETIME_S = 3600;
 
 export interface FamilyStart {
-  /** Chosen before the transaction (`newFamilyId`), so the tokens can be minted before it. */
+  /** Chosen before the transaction (a random id, as a code's family is), so the tokens can be minted before it. */
   id: string;
   authTime: number;
   scopes: string[];
@@ -66,10 +66,6 @@ export interface MintedUserTokens {
   response: TokenResponse;
   accessRow: TokenRow;
   refreshRow?: RefreshTokenRow;
-}
-
-export function newFamilyId(): string {
-  return randomId();
 }
 
 export class UserTokens {

@@ -12,7 +12,8 @@ import type { TenantContext } from '../../core/tenants.js';
 import { keyBoundLifetime } from '../../core/api-keys.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
-import { clientMayRefresh, newFamilyId } from '../user-tokens.js';
+import { clientMayRefresh } from '../user-tokens.js';
+import { randomId } from '../../crypto/random.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 
 export const API_KEY_TOKEN_TYPE = 'urn:gatehouse:params:oauth:token-type:api-key';
@@ -34,7 +35,7 @@ async function exchange(ctx: TokenRequestContext, apiKey: string, authType: stri
   // Dated after the user's last cut-off, as access tokens are: a grant started in the same second
   // as a re-enable must not be born revoked.
   const authTime = Math.max(nowS(), found.user.notBefore + 1);
-  const familyId = newFamilyId();
+  const familyId = randomId();
   const minted = await services.userTokens.mint({ tenant, client, user: found.user, scopes, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client), lifetimeS: keyBoundLifetime(found.row, client) });
   const response = await services.feed.write(async (tx) => {
     await services.apiKeys.recordUse(tx, found);

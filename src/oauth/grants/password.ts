@@ -7,7 +7,8 @@ import { isConfidential } from '../../domain/client.js';
 import { GAM_FULL_CONTROL } from '../../domain/scope.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
-import { clientMayRefresh, newFamilyId, scopesForUser } from '../user-tokens.js';
+import { clientMayRefresh, scopesForUser } from '../user-tokens.js';
+import { randomId } from '../../crypto/random.js';
 import { nowS } from '../../domain/time.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { signInEvent } from '../../core/sign-in-audit.js';
@@ -27,7 +28,7 @@ export const passwordGrant: Grant = {
     }
     const scopes = scopesForUser(wanted, user, await services.scopes.byName(tenant.tenant.id));
     const authTime = nowS();
-    const familyId = newFamilyId();
+    const familyId = randomId();
     const minted = await services.userTokens.mint({ tenant, client, user, scopes, grantType: 'password', familyId, authTime, withRefreshToken: clientMayRefresh(client) });
     return services.feed.write(async (tx) => {
       await services.userTokens.startFamily(tx, tenant, client, user, { id: familyId, authTime, scopes });
