@@ -20,6 +20,7 @@ import { ClientRegistry } from './core/clients.js';
 import { TokenWriter } from './core/token-writer.js';
 import { RevocationState } from './core/revocation.js';
 import { TokenAdmin } from './core/tokens.js';
+import { TokenCutOffs } from './core/token-cut-offs.js';
 import { AccessTokens } from './oauth/access-tokens.js';
 import { TokenVerifier } from './oauth/token-verifier.js';
 import { ClientAuthenticator } from './oauth/client-auth.js';
@@ -131,8 +132,8 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   const revocations = new RevocationState();
   feed.on((event) => revocations.apply(event));
   const accessTokens = new AccessTokens(keys, writer, config.maxTokenLifetimeS);
-  const tokenAdmin = new TokenAdmin(store, feed, accessTokens);
-  const users = new UserRegistry(store, feed, new Lockout(store, lockoutAudit(store, metrics)), tokenAdmin);
+  const users = new UserRegistry(store, feed, new Lockout(store, lockoutAudit(store, metrics)));
+  const tokenAdmin = new TokenAdmin(store, feed, accessTokens, new TokenCutOffs(clients, users, keys));
   const tokenVerifier = new TokenVerifier(keys, revocations, clients, users, tenants);
   const userTokens = new UserTokens(accessTokens, keys, secret);
   const clientAuth = new ClientAuthenticator(clients, secret);
@@ -178,7 +179,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
     services,
     matchers,
     tenantAdmin: new TenantAdmin(store, feed, tenants, clients),
-    apiKeys: new ApiKeys(store, feed, secret, clients, users, scopes, tokenAdmin),
+    apiKeys: new ApiKeys(store, feed, secret, clients, users, scopes),
     metrics,
     rateLimiter,
     async close() {

@@ -1,5 +1,6 @@
 /** TypeBox schemas of the admin API: request validation, response serialisation and OpenAPI from one source. */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { CUT_OFFS } from '../core/token-cut-offs.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -94,6 +95,11 @@ export const TokenSchema = Type.Object(
     issued_at: Type.Integer(),
     expires_at: Nullable(Type.Integer({ description: 'null = never expires' })),
     status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+    cut_off: Nullable(
+      Type.Union(CUT_OFFS.map((cutOff) => Type.Literal(cutOff)), {
+        description: 'why an active token is refused all the same: its client was deleted or deactivated, its user disabled or their credentials changed, or its signing key withdrawn; null otherwise',
+      }),
+    ),
     refresh_count_left: Nullable(Type.Integer({ description: 'null = unlimited' })),
   },
   { $id: 'Token' },

@@ -34,7 +34,7 @@ export function tokenRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
     async (request) => {
       const row = await gh.tokenAdmin.get(request.tenant.tenant.id, request.params.id);
       if (!row) throw new NotFoundError(`no token with id "${request.params.id}"`);
-      return gh.tokenAdmin.view(row, (await gh.tokenAdmin.refreshesLeft([row])).get(row.jti));
+      return (await gh.tokenAdmin.views(request.tenant.tenant.id, [row]))[0];
     },
   );
 

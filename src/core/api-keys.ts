@@ -18,7 +18,7 @@ import type { ApiKeyRow } from '../store/schema.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ClientRegistry } from './clients.js';
 import type { ScopeRegistry } from './scopes.js';
-import type { TokenAdmin } from './tokens.js';
+import { revokeFamiliesIn } from './tokens.js';
 import type { User, UserRegistry } from './users.js';
 import { scopesForUser } from '../oauth/user-tokens.js';
 
@@ -82,7 +82,6 @@ export class ApiKeys {
     private readonly clients: ClientRegistry,
     private readonly users: UserRegistry,
     private readonly scopes: ScopeRegistry,
-    private readonly tokens: TokenAdmin,
   ) {
     clients.onChange((tx, before, after, now) => this.revokeInvalidatedBy(tx, before, after, now));
   }
@@ -156,7 +155,7 @@ export class ApiKeys {
     if (!row || row.user_id !== userId) throw new NotFoundError(`no API key "${id}" for this user`);
     const now = nowS();
     await this.feed.write(async (tx) => {
-      await this.tokens.revokeFamiliesIn(tx, tenantId, await tx.apiKeys.familiesOfKey(id), now, 'API key deleted');
+      await revokeFamiliesIn(tx, tenantId, await tx.apiKeys.familiesOfKey(id), now, 'API key deleted');
       await tx.apiKeys.delete(tenantId, id);
       await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'api_key.deleted', target: id, detail: {}, createdAt: now });
     });
@@ -174,7 +173,7 @@ export class ApiKeys {
     for (const row of await tx.apiKeys.ofClient(after.tenantId, after.clientId)) {
       const reason = applicationProblem(row, after);
       if (!reason) continue;
-      await this.tokens.revokeFamiliesIn(tx, after.tenantId, await tx.apiKeys.familiesOfKey(row.id), now, `API key invalid: ${reason}`);
+      await revokeFamiliesIn(tx, after.tenantId, await tx.apiKeys.familiesOfKey(row.id), now, `API key invalid: ${reason}`);
       const unpublished = unpublishedScopes(row, after);
       if (unpublished) await tx.apiKeys.invalidate(row.id, unpublished);
     }

@@ -13,6 +13,7 @@ import type { TokenCursor, TokenFilter, TokenStatus } from '../store/tokens.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { AccessTokens, IssuedAccessToken } from '../oauth/access-tokens.js';
 import type { TenantContext } from './tenants.js';
+import type { CutOff, TokenCutOffs } from './token-cut-offs.js';
 
 export interface TokenView {
   id: string;
@@ -23,6 +24,8 @@ export interface TokenView {
   issued_at: number;
   expires_at: number | null;
   status: TokenStatus;
+  /** Why an active token is refused all the same (its client, user or signing key cut it off); null otherwise. */
+  cut_off: CutOff | null;
   refresh_count_left: number | null;
 }
 
@@ -31,26 +34,36 @@ export function tokenStatus(row: Pick<TokenRow, 'revoked_at' | 'expires_at'>, no
   return row.expires_at <= now ? 'expired' : 'active';
 }
 
+/** `refreshesLeft`: the family's count (null = unlimited); tokens outside a family cannot be refreshed. */
+function view(row: TokenRow, refreshesLeft: number | null, cutOff: CutOff | undefined, now: number): TokenView {
+  const status = tokenStatus(row, now);
+  return {
+    id: row.jti,
+    client_id: row.client_id,
+    subject: row.subject,
+    scope: row.scope,
+    grant_type: row.grant_type,
+    issued_at: Number(row.issued_at),
+    expires_at: row.never_expires ? null : Number(row.expires_at),
+    status,
+    cut_off: status === 'active' ? cutOff ?? null : null,
+    refresh_count_left: refreshesLeft,
+  };
+}
+
 export class TokenAdmin {
   constructor(
     private readonly store: Store,
     private readonly feed: ChangeFeed,
     private readonly accessTokens: AccessTokens,
+    private readonly cutOffs: TokenCutOffs,
   ) {}
 
-  /** `refreshesLeft`: the family's count (null = unlimited); tokens outside a family cannot be refreshed. */
-  view(row: TokenRow, refreshesLeft: number | null = 0, now = nowS()): TokenView {
-    return {
-      id: row.jti,
-      client_id: row.client_id,
-      subject: row.subject,
-      scope: row.scope,
-      grant_type: row.grant_type,
-      issued_at: Number(row.issued_at),
-      expires_at: row.never_expires ? null : Number(row.expires_at),
-      status: tokenStatus(row, now),
-      refresh_count_left: refreshesLeft,
-    };
+  /** Token management's view of access-token rows of `tenantId`, in their order. */
+  async views(tenantId: string, rows: TokenRow[], now = nowS()): Promise<TokenView[]> {
+    const [left, cutOffs] = await Promise.all([this.refreshesLeft(rows), this.cutOffs.of(tenantId, rows)]);
+    // `null` is unlimited: `?? 0` would turn it into none left.
+    return rows.map((row) => view(row, left.has(row.jti) ? left.get(row.jti)! : 0, cutOffs.get(row.jti), now));
   }
 
   async list(filter: TokenFilter, limit: number, cursor?: TokenCursor): Promise<{ items: TokenView[]; next?: TokenCursor }> {
@@ -58,16 +71,14 @@ export class TokenAdmin {
     const rows = await this.store.tokens.list(filter, now, limit + 1, cursor);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const left = await this.refreshesLeft(page);
     return {
-      // `null` is unlimited: `?? 0` would turn it into none left.
-      items: page.map((row) => this.view(row, left.has(row.jti) ? left.get(row.jti)! : 0, now)),
+      items: await this.views(filter.tenantId, page, now),
       next: rows.length > limit && last ? { issuedAt: Number(last.issued_at), jti: last.jti } : undefined,
     };
   }
 
   /** Refreshes left per token (jti → count, null = unlimited), from the tokens' grant families. */
-  async refreshesLeft(rows: TokenRow[]): Promise<Map<string, number | null>> {
+  private async refreshesLeft(rows: TokenRow[]): Promise<Map<string, number | null>> {
     const families = await this.store.grants.familiesByIds([...new Set(rows.map((r) => r.family_id).filter((id): id is string => id !== null))]);
     const byId = new Map(families.map((f) => [f.id, f.revoked_at === null ? (f.refresh_count_left === null ? null : Number(f.refresh_count_left)) : 0]));
     return new Map(rows.map((row) => [row.jti, row.family_id && byId.has(row.family_id) ? byId.get(row.family_id)! : 0]));
@@ -88,8 +99,8 @@ export class TokenAdmin {
     return this.feed.write(async (tx) => {
       const rows = (await Promise.all(jtis.map((jti) => tx.tokens.get(jti)))).filter((row): row is TokenRow => row?.tenant_id === tenantId);
       const families = [...new Set(rows.map((row) => row.family_id).filter((id): id is string => id !== null))];
-      const revoked = await this.revokeTokensIn(tx, tenantId, rows.map((row) => row.jti), now, reason);
-      await this.revokeFamiliesIn(tx, tenantId, families, now, reason);
+      const revoked = await revokeTokensIn(tx, tenantId, rows.map((row) => row.jti), now, reason);
+      await revokeFamiliesIn(tx, tenantId, families, now, reason);
       if (revoked > 0) {
         await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'token.revoked', target: jtis.join(' '), detail: { reason }, createdAt: now });
       }
@@ -101,27 +112,9 @@ export class TokenAdmin {
   async revokeFamily(tenantId: string, familyId: string, reason: string, actor: Actor): Promise<void> {
     const now = nowS();
     await this.feed.write(async (tx) => {
-      await this.revokeFamiliesIn(tx, tenantId, [familyId], now, reason);
+      await revokeFamiliesIn(tx, tenantId, [familyId], now, reason);
       await tx.audit.append({ tenantId, actor: actor.id, source: actor.source, action: 'grant.revoked', target: familyId, detail: { reason }, createdAt: now });
     });
-  }
-
-  /** Revokes grant families: their refresh tokens stop working and their access tokens are revoked. */
-  async revokeFamiliesIn(tx: Repositories, tenantId: string, familyIds: string[], now: number, reason: string): Promise<void> {
-    if (familyIds.length === 0) return;
-    await tx.grants.revokeFamilies(familyIds, now);
-    const jtis = await tx.tokens.liveInFamilies(tenantId, familyIds, now);
-    await this.revokeTokensIn(tx, tenantId, jtis, now, reason);
-  }
-
-  /** Marks tokens revoked and appends the event every node's revocation state applies. */
-  private async revokeTokensIn(tx: Repositories, tenantId: string, jtis: string[], now: number, reason: string): Promise<number> {
-    const revoked = await tx.tokens.revoke(tenantId, jtis, now, reason);
-    if (revoked.length === 0) return 0;
-    const rows = await Promise.all(revoked.map((jti) => tx.tokens.get(jti)));
-    const tokens = rows.filter((row): row is TokenRow => row !== undefined).map((row) => [row.jti, Number(row.expires_at)]);
-    await tx.events.append({ tenantId, kind: 'token.revoked', target: revoked[0]!, payload: { tokens }, createdAt: now });
-    return revoked.length;
   }
 
   /** Seed 003 "Add New Token": a token for a client, valid for a number of days (default 30). */
@@ -132,4 +125,26 @@ export class TokenAdmin {
     await this.store.audit.append({ tenantId: tenant.tenant.id, actor: actor.id, source: actor.source, action: 'token.issued', target: issued.jti, detail: { client_id: client.clientId, expires_in_days: expiresInDays }, createdAt: now });
     return issued;
   }
+}
+
+/**
+ * Revokes grant families in `tx`: their refresh tokens stop working and their access tokens are
+ * revoked. Grants (code replay, refresh reuse), user and API-key changes call it in their own
+ * transactions.
+ */
+export async function revokeFamiliesIn(tx: Repositories, tenantId: string, familyIds: string[], now: number, reason: string): Promise<void> {
+  if (familyIds.length === 0) return;
+  await tx.grants.revokeFamilies(familyIds, now);
+  const jtis = await tx.tokens.liveInFamilies(tenantId, familyIds, now);
+  await revokeTokensIn(tx, tenantId, jtis, now, reason);
+}
+
+/** Marks tokens revoked and appends the event every node's revocation state applies. */
+async function revokeTokensIn(tx: Repositories, tenantId: string, jtis: string[], now: number, reason: string): Promise<number> {
+  const revoked = await tx.tokens.revoke(tenantId, jtis, now, reason);
+  if (revoked.length === 0) return 0;
+  const rows = await Promise.all(revoked.map((jti) => tx.tokens.get(jti)));
+  const tokens = rows.filter((row): row is TokenRow => row !== undefined).map((row) => [row.jti, Number(row.expires_at)]);
+  await tx.events.append({ tenantId, kind: 'token.revoked', target: revoked[0]!, payload: { tokens }, createdAt: now });
+  return revoked.length;
 }

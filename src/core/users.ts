@@ -13,7 +13,7 @@ import type { Store, Repositories } from '../store/index.js';
 import type { User } from '../store/users.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { Lockout } from './lockout.js';
-import type { TokenAdmin } from './tokens.js';
+import { revokeFamiliesIn } from './tokens.js';
 import { PromiseCache } from './promise-cache.js';
 
 export type { User };
@@ -55,23 +55,21 @@ export class UserRegistry {
     private readonly store: Store,
     private readonly feed: ChangeFeed,
     private readonly lockout: Lockout,
-    private readonly tokens: TokenAdmin,
   ) {
     feed.on((event) => {
       if (event.kind === 'user.changed') this.cache.delete(`${event.tenantId}\u0000${event.target}`);
     });
   }
 
-  /** Cached: token verification asks on every request. */
   /** Drops every cached entry (the node fell behind the change feed). */
   forgetAll(): void {
     this.cache.clear();
   }
 
+  /** Cached: token verification asks on every request. */
   get(tenantId: string, id: string): Promise<User | undefined> {
     return this.cache.get(`${tenantId}\u0000${id}`, () => this.store.users.get(tenantId, id));
   }
-
 
   async require(tenantId: string, id: string): Promise<User> {
     const user = await this.store.users.get(tenantId, id);
@@ -169,7 +167,7 @@ export class UserRegistry {
   /** Revokes the user's grant families with their tokens, and ends their sessions. */
   private async endEverything(tx: Repositories, user: User, now: number): Promise<void> {
     const families = await tx.grants.familiesOf(user.tenantId, 'user_id', user.id);
-    await this.tokens.revokeFamiliesIn(tx, user.tenantId, families, now, 'the user’s credentials changed');
+    await revokeFamiliesIn(tx, user.tenantId, families, now, 'the user’s credentials changed');
     await tx.sessions.deleteForUser(user.tenantId, user.id);
   }
 

@@ -8,6 +8,7 @@
 import type { Gatehouse } from '../gatehouse.js';
 import type { TenantContext } from '../core/tenants.js';
 import { REFRESH_TOKEN_PREFIX } from './user-tokens.js';
+import { clientCutOff, userCutOff } from '../core/token-cut-offs.js';
 
 export interface RefreshIntrospection {
   active: true;
@@ -31,10 +32,9 @@ export async function introspectRefreshToken(gh: Gatehouse, tenant: TenantContex
   const family = await gh.store.grants.getFamily(row.family_id);
   if (!family || family.revoked_at !== null) return undefined;
   const client = await gh.clients.get(tenantId, row.client_id);
-  if (!client || !client.active || Number(row.issued_at) <= client.notBefore) return undefined;
+  if (!client || clientCutOff(client, Number(row.issued_at))) return undefined;
   if (family.api_key_id && !(await gh.apiKeys.liveKeyOfFamily(tenantId, client, family.api_key_id))) return undefined;
-  const user = await gh.users.get(tenantId, family.user_id);
-  if (!user || user.disabled || Number(family.auth_time) <= user.notBefore) return undefined;
+  if (userCutOff(await gh.users.get(tenantId, family.user_id), Number(family.auth_time))) return undefined;
   return {
     active: true,
     token_type: 'refresh_token',

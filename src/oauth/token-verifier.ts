@@ -11,6 +11,7 @@ import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import type { UserRegistry } from '../core/users.js';
 import { createHash } from 'node:crypto';
 import { nowS } from '../domain/time.js';
+import { clientCutOff, userCutOff, type CutOff } from '../core/token-cut-offs.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
@@ -30,6 +31,13 @@ export interface VerifiedAccessToken {
 }
 
 export class TokenRejected extends Error {}
+
+const CUT_OFF_MESSAGES: Record<CutOff, string> = {
+  client_deleted: 'the token’s client no longer exists',
+  client_deactivated: 'the token’s client has been deactivated',
+  user_invalid: 'the token’s user is no longer valid',
+  signing_key_withdrawn: 'the token was signed with an unknown key',
+};
 
 /** Signature verifications kept; the oldest entry leaves first. */
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -64,14 +72,11 @@ export class TokenVerifier {
     const { claims, tenantId } = verified;
     // Liveness is decided on every request, from state the change feed keeps current.
     if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
-    const client = await this.clients.get(tenantId, claims.client_id);
-    if (!client) throw new TokenRejected('the token’s client no longer exists');
-    if (!client.active || claims.iat <= client.notBefore) throw new TokenRejected('the token’s client has been deactivated');
-    // A user-bound token (sub is not its client) dies with the user's credentials.
-    if (claims.sub !== claims.client_id) {
-      const user = await this.users.get(tenantId, claims.sub);
-      if (!user || user.disabled || claims.iat <= user.notBefore) throw new TokenRejected('the token’s user is no longer valid');
-    }
+    const cutOff =
+      clientCutOff(await this.clients.get(tenantId, claims.client_id), claims.iat) ??
+      // A user-bound token (sub is not its client) dies with the user's credentials.
+      (claims.sub !== claims.client_id ? userCutOff(await this.users.get(tenantId, claims.sub), claims.iat) : undefined);
+    if (cutOff) throw new TokenRejected(CUT_OFF_MESSAGES[cutOff]);
     return verified;
   }
 

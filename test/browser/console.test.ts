@@ -334,8 +334,11 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.equal((await adminApi(`/clients/${copied.clientId}`)).body.active, false);
   });
 
-  test('delete the token in Token Management, after a confirmation', { skip }, async () => {
+  test('the deactivated client’s token is shown refused; delete it in Token Management, after a confirmation', { skip }, async () => {
     await openPage('Tokens', 'Token Management');
+    // Its client was deactivated: the token is refused everywhere, and the list says so and why.
+    await row(copied.tokenId).getByText('refused (its client was deactivated)', { exact: true }).waitFor();
+    await shot('token-refused');
     await row(copied.tokenId).getByRole('button', { name: `Delete token ${copied.tokenId}` }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete this token?' });
     // The safe choice has the focus.

@@ -228,8 +228,13 @@ for (const database of testDatabases()) {
         assert.equal((await api('GET', '/settings', undefined, oldToken)).status, 200);
         assert.equal((await introspect(oldToken)).active, true);
 
+        const oldJti = decodeJwt(oldToken).jti;
+        assert.equal((await api('GET', `/tokens/${oldJti}`)).body.cut_off, null);
         const deactivated = await api('PATCH', `/clients/${client.client_id}`, { active: false });
         assert.equal(deactivated.status, 200, JSON.stringify(deactivated.body));
+        // Not revoked row by row, yet token management must not show it as usable.
+        const { status, cut_off } = (await api('GET', `/tokens/${oldJti}`)).body;
+        assert.deepEqual({ status, cut_off }, { status: 'active', cut_off: 'client_deactivated' });
         assert.equal(deactivated.body.active, false);
         assertProblem(await api('GET', '/settings', undefined, oldToken), 401);
         assert.deepEqual(await introspect(oldToken), { active: false });
@@ -242,8 +247,10 @@ for (const database of testDatabases()) {
         assert.equal(reactivated.body.active, true);
         assertProblem(await api('GET', '/settings', undefined, oldToken), 401, 'the old token stays refused');
         assert.deepEqual(await introspect(oldToken), { active: false });
+        assert.equal((await api('GET', `/tokens/${oldJti}`)).body.cut_off, 'client_deactivated', 'still cut off after reactivation');
 
         const newToken = await tokenOf(client);
+        assert.equal((await api('GET', `/tokens/${decodeJwt(newToken).jti}`)).body.cut_off, null);
         assert.equal((await api('GET', '/settings', undefined, newToken)).status, 200, 'a token issued after reactivation works');
         assert.equal((await introspect(newToken)).active, true);
       });
@@ -454,7 +461,7 @@ for (const database of testDatabases()) {
         const { items } = await listAll(`/tokens?client_id=${encodeURIComponent(client.client_id)}`, 50);
         assert.equal(items.length, 1);
         const item = items[0];
-        for (const field of ['id', 'client_id', 'subject', 'scope', 'issued_at', 'expires_at', 'status', 'refresh_count_left']) assert.ok(field in item, field);
+        for (const field of ['id', 'client_id', 'subject', 'scope', 'issued_at', 'expires_at', 'status', 'cut_off', 'refresh_count_left']) assert.ok(field in item, field);
         assert.equal(item.id, claims.jti);
         assert.equal(item.client_id, client.client_id);
         assert.equal(item.subject, client.client_id);
@@ -462,6 +469,7 @@ for (const database of testDatabases()) {
         assert.equal(item.issued_at, claims.iat);
         assert.equal(item.expires_at, claims.exp);
         assert.equal(item.status, 'active');
+        assert.equal(item.cut_off, null);
         const single = await api('GET', `/tokens/${claims.jti}`);
         assert.deepEqual(single.body, item);
         assert.ok(!JSON.stringify(items).includes(token), 'the token itself is never listed');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
 import { sleep, within } from '../helpers/deadline.js';
 import { ADMIN_ID, ADMIN_SECRET, runCli, startServer, type TestServer } from '../helpers/server.js';
@@ -190,6 +190,14 @@ for (const database of testDatabases()) {
       assert.equal((await introspect(freshUser)).active, true);
       assert.equal((await userinfo(freshUser)).status, 200);
       assert.equal(await within(5000, async () => (await atResourceServer(freshMachine)) === 200), true);
+
+      // Token management says why the old tokens are refused; the new ones are plainly active.
+      const tokenView = async (token: string) => (await request(`${server.url}/admin/api/v1/tokens/${decodeJwt(token).jti}`, { headers: bearer(admin) })).body as { status: string; cut_off: string | null };
+      for (const token of [machine, user]) {
+        const { status, cut_off } = await tokenView(token);
+        assert.deepEqual({ status, cut_off }, { status: 'active', cut_off: 'signing_key_withdrawn' });
+      }
+      for (const token of [freshMachine, freshUser]) assert.equal((await tokenView(token)).cut_off, null);
 
       const listed = await list();
       assert.equal(listed.find((k) => k.kid === kid)?.status, 'withdrawn', 'the row stays, for audit');

@@ -21,6 +21,7 @@ interface Token {
   issued_at: number;
   expires_at: number | null;
   status: 'active' | 'expired' | 'revoked';
+  cut_off: 'client_deleted' | 'client_deactivated' | 'user_invalid' | 'signing_key_withdrawn' | null;
   refresh_count_left: number | null;
 }
 
@@ -29,6 +30,19 @@ interface Issued {
   access_token: string;
   expires_at: number;
   scope: string;
+}
+
+const CUT_OFF_LABELS: Record<NonNullable<Token['cut_off']>, string> = {
+  client_deleted: 'its client was deleted',
+  client_deactivated: 'its client was deactivated',
+  user_invalid: 'its user was disabled or their credentials changed',
+  signing_key_withdrawn: 'its signing key was withdrawn',
+};
+
+/** An active token that something else cut off is refused everywhere: it must not look usable. */
+function statusCell(t: Token): HTMLElement {
+  if (t.status === 'active' && t.cut_off) return h('span', { class: 'badge badge-revoked', title: `Refused: ${CUT_OFF_LABELS[t.cut_off]}` }, `refused (${CUT_OFF_LABELS[t.cut_off]})`);
+  return h('span', { class: `badge badge-${t.status}` }, t.status);
 }
 
 function labelled(label: string, control: HTMLInputElement | HTMLSelectElement): HTMLElement {
@@ -52,7 +66,7 @@ export function tokensPage(main: HTMLElement, params: URLSearchParams): void {
       { label: 'Issued', cell: (t) => formatTime(t.issued_at) },
       { label: 'Expires', cell: (t) => (t.status === 'expired' ? h('span', { class: 'badge badge-muted' }, 'Expired') : formatTime(t.expires_at, 'Never (lifetime)')) },
       { label: 'Refresh count', cell: (t) => (t.refresh_count_left === null ? 'Unlimited' : String(t.refresh_count_left)) },
-      { label: 'Status', cell: (t) => h('span', { class: `badge badge-${t.status}` }, t.status) },
+      { label: 'Status', cell: statusCell },
       { label: 'Actions', cell: (t) => (t.status === 'revoked' ? null : button('Delete', () => remove(t), { class: 'danger', 'aria-label': `Delete token ${t.id}` })) },
     ],
     (cursor) => api.page<Token>('/tokens', cursor, { client_id: client.value.trim(), subject: subject.value.trim(), status: status.value }),

@@ -9,6 +9,7 @@ import { checkVerifier } from '../pkce.js';
 import { clientMayRefresh } from '../user-tokens.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
+import { revokeFamiliesIn } from '../../core/tokens.js';
 
 export const CODE_PREFIX = 'ghc_';
 
@@ -41,7 +42,7 @@ export const authorizationCodeGrant: Grant = {
 
     const outcome = await services.feed.write(async (tx) => {
       if (!(await tx.grants.useCode(code.id, now))) {
-        await services.tokenAdmin.revokeFamiliesIn(tx, tenant.tenant.id, [code.family_id], now, 'authorization code replayed');
+        await revokeFamiliesIn(tx, tenant.tenant.id, [code.family_id], now, 'authorization code replayed');
         return { replayed: true as const };
       }
       // Past the compare-and-swap, the code was unused when read: without tokens, it had expired.

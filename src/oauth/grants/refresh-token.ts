@@ -11,13 +11,14 @@ import { invalidGrant, invalidRequest } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
+import { revokeFamiliesIn } from '../../core/tokens.js';
 import { keyBoundLifetime } from '../../core/api-keys.js';
 
 export const refreshTokenGrant: Grant = {
   type: 'refresh_token',
   async handle({ tenant, client, params, services }: TokenRequestContext): Promise<TokenResponse> {
     if (!params.refresh_token) throw invalidRequest('refresh_token is required');
-    const { store, userTokens, tokenAdmin } = services;
+    const { store, userTokens } = services;
     const row = await store.grants.getRefresh(userTokens.storageKeys(params.refresh_token));
     if (!row || row.tenant_id !== tenant.tenant.id || row.client_id !== client.clientId) throw invalidGrant('the refresh token is invalid');
     const family = await store.grants.getFamily(row.family_id);
@@ -60,7 +61,7 @@ export const refreshTokenGrant: Grant = {
     const outcome = await services.feed.write(async (tx) => {
       requireLiveUser(await tx.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time));
       if (!minted || !(await tx.grants.rotateRefresh(row.id, now, successor))) {
-        await tokenAdmin.revokeFamiliesIn(tx, tenant.tenant.id, [family.id], now, 'refresh token reused');
+        await revokeFamiliesIn(tx, tenant.tenant.id, [family.id], now, 'refresh token reused');
         return { reused: true as const };
       }
       if (!(await tx.grants.spendRefresh(family.id))) return { exhausted: true as const };

@@ -6,7 +6,6 @@ import type { ScopeRegistry } from '../../core/scopes.js';
 import type { Params } from '../params.js';
 import type { UserTokens } from '../user-tokens.js';
 import type { UserRegistry } from '../../core/users.js';
-import type { TokenAdmin } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import type { ChangeFeed } from '../../events/change-feed.js';
 import type { ApiKeys } from '../../core/api-keys.js';
@@ -17,7 +16,6 @@ export interface GrantServices {
   scopes: ScopeRegistry;
   userTokens: UserTokens;
   users: UserRegistry;
-  tokenAdmin: TokenAdmin;
   store: Store;
   feed: ChangeFeed;
   apiKeys: ApiKeys;
