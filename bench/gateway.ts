@@ -24,11 +24,12 @@
 // other processes on the machine skew much less than req/s (the load average at
 // the start is printed for the same reason). This prints figures and the
 // targets from the issue; it asserts nothing about them.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { stopAllChildServers } from './lib/child.js';
+import { cpuPinning, describePinning } from './lib/cpu-pinning.js';
 import { envPositiveInteger, envPositiveNumber } from './lib/env.js';
 import { GatehouseAdmin } from './lib/gatehouse-admin.js';
 import { resolveGatehouseLaunch, startGatehouse, type GatehouseInstance, type GatehouseLaunch } from './lib/gatehouse-process.js';
@@ -151,8 +152,14 @@ await main().catch((err: unknown) => {
 
 async function main(): Promise<void> {
   const parts = parseCommandLine();
+  // The overhead is the difference of two close figures. Sharing cores with the load generator,
+  // and measured before they had warmed up (a proxy's cost per request settles after some 10 s),
+  // identical runs differed by more than the difference itself: so by default the load generator
+  // gets a core of its own (bench/lib/cpu-pinning.ts) and each target a 20 s warm-up.
+  if (availableParallelism() >= 2) process.env.BENCH_PIN ??= '1';
   const config: Config = {
     ...loadConfigFromEnv(),
+    warmupS: envPositiveNumber('BENCH_WARMUP_S', 20),
     revocations: envPositiveInteger('BENCH_REVOCATIONS', 200),
     pollIntervalMs: envPositiveNumber('BENCH_POLL_INTERVAL_MS', 2),
     pollTimeoutMs: envPositiveNumber('BENCH_POLL_TIMEOUT_MS', 5000),
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
   if (parts.includes('overhead')) {
     console.log(`load:    autocannon, ${config.connections} connections, pipelining 1, `
       + `${config.rounds} rounds × ${config.durationS} s per target after ${config.warmupS} s warm-up, GET ${BENCH_SERVICE.probePath}`);
+    console.log(`cpus:    ${describePinning(cpuPinning())}`);
   }
   if (parts.includes('revocation')) {
     console.log(`revoke:  ${config.revocations} revocations, node B polled every ${config.pollIntervalMs} ms for at most ${config.pollTimeoutMs} ms each`);
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
     machine,
     // 1, 5 and 15 minute load averages: other processes competing for the CPU skew every figure here.
     loadAverage: { start: loadAtStart, end: loadavg() },
-    config: { ...config, pipelining: 1, loadTool: 'autocannon' },
+    config: { ...config, pipelining: 1, loadTool: 'autocannon', cpuPinning: cpuPinning() ?? null },
     gatehouse: launch === undefined ? undefined : { mode: launch.mode, command: `node ${launch.args.join(' ')}`, note: launch.note },
     targets: TARGETS,
     overhead,

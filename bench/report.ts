@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { describePinning } from './lib/cpu-pinning.js';
 import { repoPath } from './lib/paths.js';
 import { median } from './lib/stats.js';
 import { histogram, lineChart, type Series } from './lib/svg.js';
@@ -168,7 +169,7 @@ ${table(['issue', 'what', 'target', 'measured', 'verdict'], targetRows().map((r)
     const overhead = gateway.overhead;
     const revocation = gateway.revocation?.summary;
     const overheadText = overhead?.summaries
-      ? `${table(['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'CPU µs/request'], overhead.summaries.map((s: Json) => [s.name, rps(s.medianRps), ms(s.medianFineP50Ms), ms(s.medianFineP99Ms), rps(s.medianCpuUsPerRequest)]))}\n\nThroughput loss ${overhead.comparison.throughputLossPct.toFixed(1)} %, added p50 ${overhead.comparison.addedP50Ms.toFixed(2)} ms, added p99 ${overhead.comparison.addedP99Ms.toFixed(2)} ms.`
+      ? `${table(['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'CPU µs/request'], overhead.summaries.map((s: Json) => [s.name, rps(s.medianRps), ms(s.medianFineP50Ms), ms(s.medianFineP99Ms), rps(s.medianCpuUsPerRequest)]))}\n\nCPUs: ${describePinning(gateway.config?.cpuPinning ?? undefined)}; ${gateway.config?.warmupS ?? '?'} s warm-up per target. Throughput loss ${overhead.comparison.throughputLossPct.toFixed(1)} %, added p50 ${overhead.comparison.addedP50Ms.toFixed(2)} ms, added p99 ${overhead.comparison.addedP99Ms.toFixed(2)} ms.`
       : 'Overhead not measured in this run.';
     const revocationText = revocation
       ? `Revocation through node A, enforced by node B's gateway (PostgreSQL LISTEN/NOTIFY): ${revocation.enforced}/${revocation.requested} enforced; after A's answer p50 ${ms(revocation.fromRevokeResponse.p50)} ms, p99 ${ms(revocation.fromRevokeResponse.p99)} ms, max ${ms(revocation.fromRevokeResponse.max)} ms.`

@@ -18,6 +18,7 @@ import { ProblemSchema } from './admin/schemas.js';
 import { instrumentRequests, serveMetricsWith } from './metrics/http.js';
 import { frameworkErrors } from './http/framework-errors.js';
 import { refuseNulInput } from './http/nul-input.js';
+import { lazyRequestLogger } from './http/request-logger.js';
 
 export interface AppOptions {
   isDraining?: () => boolean;
@@ -28,6 +29,7 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
     loggerInstance: gh.log as unknown as FastifyBaseLogger,
     // Per-request log lines would cost more than the token grant itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: 256 * 1024,
     // Admin inputs are validated strictly: no coercion of "true" to true, no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },

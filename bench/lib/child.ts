@@ -7,6 +7,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { onServerCpus } from './cpu-pinning.js';
+
 export interface ChildServerOptions {
   /** Label used in log lines and error messages. */
   name: string;
@@ -50,7 +52,8 @@ let cleanupInstalled = false;
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
   installCleanup();
   const { name } = options;
-  const child = spawn(options.command ?? process.execPath, options.args, {
+  const { command, args } = onServerCpus(options.command ?? process.execPath, options.args);
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +131,8 @@ export interface ChildRunOptions {
  */
 export async function runChildToCompletion(options: ChildRunOptions): Promise<string> {
   installCleanup();
-  const child = spawn(options.command ?? process.execPath, options.args, {
+  const { command, args } = onServerCpus(options.command ?? process.execPath, options.args);
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

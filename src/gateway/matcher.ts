@@ -57,27 +57,29 @@ export class ScopeMatcher {
   /** The scopes one of whose patterns allows `method` on the path. */
   scopesFor(method: string, segments: string[]): Set<string> {
     const found = new Set<string>();
-    const collect = (grants: Grant[]) => {
-      for (const grant of grants) if (!grant.methods || grant.methods.has(method)) found.add(grant.scope);
-    };
-    const walk = (node: TrieNode, depth: number) => {
-      collect(node.deep);
-      if (depth === segments.length) {
-        collect(node.exact);
-        return;
-      }
-      const next = node.literal.get(segments[depth]!);
-      if (next) walk(next, depth + 1);
-      if (node.star) walk(node.star, depth + 1);
-    };
-    walk(this.root, 0);
+    this.visit(this.root, 0, method, segments, (scope) => {
+      found.add(scope);
+      return false;
+    });
     return found;
   }
 
-  /** Whether any of `scopes` allows the request (the gateway's question). */
+  /** Whether any of `scopes` allows the request (the gateway's question, on every request): stops at the first. */
   allows(method: string, segments: string[], scopes: string[]): boolean {
-    if (scopes.length === 0) return false;
-    const allowed = this.scopesFor(method, segments);
-    return scopes.some((scope) => allowed.has(scope));
+    return scopes.length > 0 && this.visit(this.root, 0, method, segments, (scope) => scopes.includes(scope));
+  }
+
+  /** Offers `accept` every scope whose pattern allows the request, until it answers true. */
+  private visit(node: TrieNode, depth: number, method: string, segments: string[], accept: (scope: string) => boolean): boolean {
+    if (this.offer(node.deep, method, accept)) return true;
+    if (depth === segments.length) return this.offer(node.exact, method, accept);
+    const next = node.literal.get(segments[depth]!);
+    if (next && this.visit(next, depth + 1, method, segments, accept)) return true;
+    return node.star !== undefined && this.visit(node.star, depth + 1, method, segments, accept);
+  }
+
+  private offer(grants: Grant[], method: string, accept: (scope: string) => boolean): boolean {
+    for (const grant of grants) if ((!grant.methods || grant.methods.has(method)) && accept(grant.scope)) return true;
+    return false;
   }
 }

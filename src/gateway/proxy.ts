@@ -53,25 +53,38 @@ function forwardedHeaders(request: FastifyRequest, service: Service, identity: I
   return headers;
 }
 
-export class Proxy {
-  private readonly pools = new Map<string, Pool>();
+interface Upstream {
+  pool: Pool;
+  /** The upstream URL's path, without a trailing slash: requests' paths go after it. */
+  basePath: string;
+}
 
-  private pool(upstream: string): Pool {
-    const origin = new URL(upstream).origin;
-    let pool = this.pools.get(origin);
-    if (!pool) this.pools.set(origin, (pool = new Pool(origin, { connections: 128, pipelining: 1 })));
-    return pool;
+export class Proxy {
+  /** One pool per origin, shared by the services there. */
+  private readonly pools = new Map<string, Pool>();
+  /** Per upstream URL, parsed once: not on every request. */
+  private readonly upstreams = new Map<string, Upstream>();
+
+  private upstream(url: string): Upstream {
+    let upstream = this.upstreams.get(url);
+    if (!upstream) {
+      const parsed = new URL(url);
+      let pool = this.pools.get(parsed.origin);
+      if (!pool) this.pools.set(parsed.origin, (pool = new Pool(parsed.origin, { connections: 128, pipelining: 1 })));
+      this.upstreams.set(url, (upstream = { pool, basePath: parsed.pathname.replace(/\/$/, '') }));
+    }
+    return upstream;
   }
 
   /** `onAnswer` sees the reply with the upstream's status, just before it is sent. */
   async forward(request: FastifyRequest, reply: FastifyReply, service: Service, path: string, search: string, identity: Identity, onAnswer?: (reply: FastifyReply) => void): Promise<FastifyReply> {
-    const base = new URL(service.upstream);
+    const upstream = this.upstream(service.upstream);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     let response: Dispatcher.ResponseData<unknown>;
     try {
-      response = await this.pool(service.upstream).request({
+      response = await upstream.pool.request({
         method: request.method as Dispatcher.HttpMethod,
-        path: `${base.pathname.replace(/\/$/, '')}${path}${search}`,
+        path: `${upstream.basePath}${path}${search}`,
         headers: forwardedHeaders(request, service, identity),
         body: hasBody ? ((request.body as Readable | undefined) ?? null) : null,
         headersTimeout: service.timeoutMs,
@@ -87,6 +100,10 @@ export class Proxy {
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) reply.header(name, value);
     }
+    // A body the upstream framed by length keeps its length (undici delivers exactly that many
+    // bytes): the client learns the size, and the body goes out as is rather than in chunks.
+    const length = response.headers['content-length'];
+    if (typeof length === 'string' && response.headers['transfer-encoding'] === undefined && !named.has('content-length')) reply.header('content-length', length);
     onAnswer?.(reply);
     return reply.send(response.body);
   }

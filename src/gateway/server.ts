@@ -16,6 +16,7 @@ import type { ServiceRegistry } from './services.js';
 import type { ScopeMatchers } from './scope-matchers.js';
 import { countAnswer, serveMetricsWith } from '../metrics/http.js';
 import { frameworkErrors } from '../http/framework-errors.js';
+import { lazyRequestLogger } from '../http/request-logger.js';
 
 /** Every proxied path is one route, so one metrics label. */
 const GATEWAY_ROUTE = '/*';
@@ -46,6 +47,7 @@ export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy:
   const app = Fastify({
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     return503OnClosing: true,
     frameworkErrors: frameworkErrors(() => true),
   });

@@ -9,7 +9,6 @@ import type { RevocationState } from '../core/revocation.js';
 import type { ClientRegistry } from '../core/clients.js';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import type { UserRegistry } from '../core/users.js';
-import { createHash } from 'node:crypto';
 import { nowS } from '../domain/time.js';
 import { clientCutOff, userCutOff, type CutOff } from '../core/token-cut-offs.js';
 
@@ -57,7 +56,7 @@ export class TokenVerifier {
     // A cached signature outlives its key otherwise: a withdrawn key's tokens would keep passing.
     keys.onChange((tenantId) => {
       this.keysVersion++;
-      for (const [hash, entry] of this.verified) if (tenantId === undefined || entry.tenantId === tenantId) this.verified.delete(hash);
+      for (const [token, entry] of this.verified) if (tenantId === undefined || entry.tenantId === tenantId) this.verified.delete(token);
     });
   }
 
@@ -81,14 +80,15 @@ export class TokenVerifier {
   }
 
   /**
-   * The jose part, cached by the token's hash: a signature, once verified, stays valid until the
-   * token expires, so repeated requests with one token (the gateway's common case) skip the
-   * ECDSA verification. Bounded; an entry never outlives its token's `exp`, and a change of its
-   * tenant's keys drops it.
+   * The jose part, cached by the token: a signature, once verified, stays valid until the token
+   * expires, so repeated requests with one token (the gateway's common case) skip the ECDSA
+   * verification. Keyed by the token itself, not a digest of it: SHA-256 per request cost the
+   * gateway more than the rest of the check, and only tokens we signed get in, so entries stay
+   * small. Bounded; an entry never outlives its token's `exp`, and a change of its tenant's keys
+   * drops it.
    */
   private async verifySignature(token: string, tenant: TenantContext, options: { anyTenant?: boolean }): Promise<VerifiedAccessToken> {
-    const cacheKey = createHash('sha256').update(token).digest('base64url');
-    const cached = this.verified.get(cacheKey);
+    const cached = this.verified.get(token);
     if (cached && cached.claims.exp > nowS() && (cached.tenantId === tenant.tenant.id || options.anyTenant)) return cached;
     const keysVersion = this.keysVersion;
     let issuerTenant: TenantContext | undefined = tenant;
@@ -124,7 +124,7 @@ export class TokenVerifier {
     // The keys changed while jose worked (a withdrawal?): decide again on the current ones.
     if (keysVersion !== this.keysVersion) return this.verifySignature(token, tenant, options);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(cacheKey, verified);
+    this.verified.set(token, verified);
     return verified;
   }
 }

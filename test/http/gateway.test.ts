@@ -59,12 +59,12 @@ async function startUpstream(): Promise<Upstream> {
         return;
       }
       if (req.url === '/orders/hop') {
-        res.writeHead(200, { connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': 'must-not-pass', 'x-upstream-other': 'passes', 'content-type': 'text/plain' });
+        res.writeHead(200, { connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': 'must-not-pass', 'x-upstream-other': 'passes', 'content-type': 'text/plain', 'content-length': '3' });
         res.end('hop');
         return;
       }
       if (req.url === '/catalog/big') {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(BIG_DOWNLOAD.length) });
         res.end(BIG_DOWNLOAD);
         return;
       }
@@ -448,6 +448,14 @@ for (const database of testDatabases()) {
         assert.equal(response.body, 'hop');
         assert.equal(response.headers['x-upstream-other'], 'passes');
         assert.equal(response.headers['x-upstream-hop'], undefined, 'a header named in the upstream’s Connection header is hop-by-hop');
+        // The upstream framed its body by length: so does the gateway, rather than re-chunking it.
+        assert.equal(response.headers['content-length'], '3');
+        assert.equal(response.headers['transfer-encoding'], undefined);
+        // A chunked one (the echo route writes its head before its body) stays chunked.
+        const chunked = await raw(gwPort, 'GET', '/orders/42', bearer(machineToken));
+        assert.equal(chunked.status, 200);
+        assert.equal(chunked.headers['transfer-encoding'], 'chunked');
+        assert.equal(chunked.headers['content-length'], undefined);
       });
 
       test('Authorization reaches the upstream only when the service sets pass_token', async () => {
@@ -482,6 +490,7 @@ for (const database of testDatabases()) {
         assert.equal(response.body.headers['content-length'], String(body.length));
         const download = await fetch(`${gw}/catalog/big`, { headers: bearer(machineToken) });
         assert.equal(download.status, 200);
+        assert.equal(download.headers.get('content-length'), String(BIG_DOWNLOAD.length));
         assert.equal(sha256(Buffer.from(await download.arrayBuffer())), sha256(BIG_DOWNLOAD));
       });
 
