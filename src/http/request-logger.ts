@@ -5,11 +5,13 @@
  * requests are not logged, and errors go to the server's logger. So the child is made when a
  * request first writes a line, or reads or sets its level.
  */
-import type { Bindings, ChildLoggerOptions } from 'pino';
+import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 
-/** pino's widest call form; the narrower overloads of LogFn are special cases of it. */
-type LogArgs = [obj: unknown, msg?: string, ...args: unknown[]];
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// The level methods are added to the prototype below, one loop for the seven of them.
+interface LazyChildLogger extends Pick<FastifyBaseLogger, (typeof LEVELS)[number]> {}
 
 class LazyChildLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | undefined;
@@ -20,7 +22,8 @@ class LazyChildLogger implements FastifyBaseLogger {
     private readonly options: ChildLoggerOptions,
   ) {}
 
-  private get logger(): FastifyBaseLogger {
+  /** The real child, made on first use. */
+  get logger(): FastifyBaseLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 
@@ -32,33 +35,17 @@ class LazyChildLogger implements FastifyBaseLogger {
     this.logger.level = level;
   }
 
-  // Methods on the prototype, not arrow-function fields: seven closures per request would cost
-  // much of what the laziness saves.
-  fatal(...args: LogArgs): void {
-    this.logger.fatal(...args);
-  }
-  error(...args: LogArgs): void {
-    this.logger.error(...args);
-  }
-  warn(...args: LogArgs): void {
-    this.logger.warn(...args);
-  }
-  info(...args: LogArgs): void {
-    this.logger.info(...args);
-  }
-  debug(...args: LogArgs): void {
-    this.logger.debug(...args);
-  }
-  trace(...args: LogArgs): void {
-    this.logger.trace(...args);
-  }
-  silent(...args: LogArgs): void {
-    this.logger.silent(...args);
-  }
-
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);
   }
+}
+
+// On the prototype, not as arrow-function fields: seven closures per request would cost much of
+// what the laziness saves.
+for (const level of LEVELS) {
+  LazyChildLogger.prototype[level] = function (this: LazyChildLogger, ...args: Parameters<LogFn>) {
+    this.logger[level](...args);
+  };
 }
 
 /** Fastify's `childLoggerFactory`. */
