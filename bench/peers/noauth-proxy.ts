@@ -1,10 +1,10 @@
 // Baseline for bench/gateway.ts: the gateway with auth switched off. It runs the
 // gateway's own path normalisation (src/gateway/path.ts) and Proxy.forward
 // (src/gateway/proxy.ts) in the gateway's own app (proxyApp in src/gateway/server.ts:
-// pino at warn, no request logging, bodies streamed
-// through), but forwards every request to one upstream without looking at a
-// token, a service table or a scope. Measured against the real gateway, the
-// difference is what auth costs. Launched as its own process by
+// pino at warn, no request logging, bodies streamed through) and counts every
+// answer in the gateway's metrics as the gateway does, but forwards every request
+// to one upstream without looking at a token, a service table or a scope.
+// Measured against the real gateway, the difference is what auth costs. Launched as its own process by
 // bench/lib/peer-process.ts.
 //
 // Env: PORT (required), UPSTREAM (required, e.g. http://127.0.0.1:40000).
@@ -14,6 +14,8 @@ import { pino } from 'pino';
 import { normalisePath, UnsafePathError } from '../../src/gateway/path.js';
 import { UpstreamError, type Identity } from '../../src/gateway/proxy.js';
 import { proxyApp } from '../../src/gateway/server.js';
+import { GatehouseMetrics } from '../../src/metrics/gatehouse-metrics.js';
+import { countAnswer } from '../../src/metrics/http.js';
 import type { Service } from '../../src/gateway/services.js';
 import { LOOPBACK } from '../lib/ports.js';
 
@@ -28,6 +30,8 @@ const service: Service = { tenantId: 'default', name: 'bench', pathPrefix: '/', 
 const identity: Identity = { clientId: 'noauth-baseline', subject: 'noauth-baseline', scope: 'bench.read' };
 
 const { app, proxy } = proxyApp(pino({ level: 'warn' }) as unknown as FastifyBaseLogger);
+/** The gateway counts every answer in its metrics; so does the baseline, since that is not auth. */
+const metrics = new GatehouseMetrics();
 
 function problem(reply: FastifyReply, status: number, detail: string): FastifyReply {
   return reply.code(status).header('content-type', 'application/problem+json').send(JSON.stringify({ status, detail }));
@@ -50,7 +54,7 @@ const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof UnsafePathError) return problem(reply, 400, error.message);
     throw error;
   }
-  return proxy.forward(request, reply, service, normal.path, queryAt < 0 ? '' : raw.slice(queryAt), identity);
+  return proxy.forward(request, reply, service, normal.path, queryAt < 0 ? '' : raw.slice(queryAt), identity, (answered) => countAnswer(metrics, '/*', answered));
 };
 app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler, exposeHeadRoute: false });
 

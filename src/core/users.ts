@@ -49,7 +49,8 @@ function optionalText(input: Record<string, unknown>, key: string, errors: Field
 }
 
 export class UserRegistry {
-  private readonly cache = new PromiseCache<string, User | undefined>();
+  // Hits only: token management looks up the subjects of listed tokens, deleted users' among them.
+  private readonly cache = new PromiseCache<string, User | undefined>((user) => user !== undefined);
 
   constructor(
     private readonly store: Store,

@@ -36,27 +36,31 @@ function overlaps(a: string, b: string): boolean {
 }
 
 export class ServiceRegistry {
-  private table: Promise<Service[]> | undefined;
+  /** Every service by prefix: a request's lookup costs its path's depth, not the number of services. */
+  private byPrefix: Promise<Map<string, Service>> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly feed: ChangeFeed,
   ) {
     feed.on((event) => {
-      if (event.kind === 'service.changed' || event.kind === 'tenant.deleted') this.table = undefined;
+      if (event.kind === 'service.changed' || event.kind === 'tenant.deleted') this.byPrefix = undefined;
     });
   }
 
-  /** All services, longest prefix first, so the first segment-wise match is the most specific. */
-  routes(): Promise<Service[]> {
-    this.table ??= this.store.services.all().then((services) => services.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length));
-    this.table.catch(() => (this.table = undefined));
-    return this.table;
+  private prefixes(): Promise<Map<string, Service>> {
+    this.byPrefix ??= this.store.services.all().then((services) => new Map(services.map((service) => [service.pathPrefix, service])));
+    this.byPrefix.catch(() => (this.byPrefix = undefined));
+    return this.byPrefix;
   }
 
+  /** The service whose prefix is `path` or a whole-segment prefix of it (prefixes never overlap: at most one). */
   async route(path: string): Promise<Service | undefined> {
-    for (const service of await this.routes()) {
-      if (path === service.pathPrefix || path.startsWith(`${service.pathPrefix}/`)) return service;
+    const byPrefix = await this.prefixes();
+    // "/orders/42/items", then "/orders/42", then "/orders"; "/" is never a prefix.
+    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const service = byPrefix.get(end === path.length ? path : path.slice(0, end));
+      if (service) return service;
     }
     return undefined;
   }

@@ -39,11 +39,12 @@ abstract class Labelled<Cell> implements Metric {
   ) {}
 
   protected cell(labels: Labels): Cell {
-    const values = this.labelNames.map((name) => labels[name] ?? '');
-    const key = values.join('\u0000');
+    // Built by concatenation: no arrays made on every observation, only for a new cell.
+    let key = '';
+    for (const name of this.labelNames) key += `${labels[name] ?? ''}\u0000`;
     let entry = this.cells.get(key);
     if (!entry) {
-      entry = { values, cell: this.empty() };
+      entry = { values: this.labelNames.map((name) => labels[name] ?? ''), cell: this.empty() };
       this.cells.set(key, entry);
     }
     return entry.cell;

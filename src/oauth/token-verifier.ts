@@ -67,7 +67,8 @@ export class TokenVerifier {
    * API answers 403 rather than 401 for another tenant's token).
    */
   async verify(token: string, tenant: TenantContext, options: { anyTenant?: boolean } = {}): Promise<VerifiedAccessToken> {
-    const verified = await this.verifySignature(token, tenant, options);
+    // A cached signature is answered without the async detour (the gateway's every request).
+    const verified = this.cachedSignature(token, tenant, options) ?? (await this.verifySignature(token, tenant, options));
     const { claims, tenantId } = verified;
     // Liveness is decided on every request, from state the change feed keeps current.
     if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
@@ -79,6 +80,12 @@ export class TokenVerifier {
     return verified;
   }
 
+  /** A verification of `token` in the cache, unexpired and of the tenant asked for (or any, with `anyTenant`). */
+  private cachedSignature(token: string, tenant: TenantContext, options: { anyTenant?: boolean }): VerifiedAccessToken | undefined {
+    const cached = this.verified.get(token);
+    return cached && cached.claims.exp > nowS() && (cached.tenantId === tenant.tenant.id || options.anyTenant) ? cached : undefined;
+  }
+
   /**
    * The jose part, cached by the token: a signature, once verified, stays valid until the token
    * expires, so repeated requests with one token (the gateway's common case) skip the ECDSA
@@ -88,8 +95,6 @@ export class TokenVerifier {
    * drops it.
    */
   private async verifySignature(token: string, tenant: TenantContext, options: { anyTenant?: boolean }): Promise<VerifiedAccessToken> {
-    const cached = this.verified.get(token);
-    if (cached && cached.claims.exp > nowS() && (cached.tenantId === tenant.tenant.id || options.anyTenant)) return cached;
     const keysVersion = this.keysVersion;
     let issuerTenant: TenantContext | undefined = tenant;
     try {
