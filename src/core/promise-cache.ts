@@ -28,6 +28,22 @@ export class PromiseCache<K, V> {
     return entry;
   }
 
+  /**
+   * `get` for many keys at once: those neither cached nor loading are loaded by one `loadMany`
+   * call (one query for a page of ids, not one per id). A key `loadMany` leaves out is undefined.
+   */
+  getMany(keys: K[], loadMany: (missing: K[]) => Promise<Map<K, V>>): Promise<Map<K, V | undefined>> {
+    const unique = [...new Set(keys)];
+    const missing = unique.filter((key) => !this.entries.has(key));
+    if (missing.length > 0) {
+      const loading = loadMany(missing);
+      for (const key of missing) this.get(key, () => loading.then((found) => found.get(key) as V));
+    }
+    // Taken now, while every entry is cached or loading: `keep` may drop some once they settle.
+    const pending = unique.map((key) => this.entries.get(key)!.then((value) => [key, value] as const));
+    return Promise.all(pending).then((found) => new Map(found));
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

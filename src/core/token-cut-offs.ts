@@ -35,15 +35,24 @@ export class TokenCutOffs {
 
   /** Why each of `rows` (access tokens of `tenantId`) is refused, for those that are: jti → cut-off. */
   async of(tenantId: string, rows: TokenRow[]): Promise<Map<string, CutOff>> {
-    const withdrawn = new Set((await this.keys.list(tenantId)).filter((key) => key.status === 'withdrawn').map((key) => key.kid));
+    // Looked up once per page and side by side: one at a time, a round trip per row on
+    // PostgreSQL. The page's users come in one query; its clients are few and cached.
+    const clientIds = [...new Set(rows.map((row) => row.client_id))];
+    // A user-bound token (its subject is not its client) dies with the user's credentials.
+    const subjects = rows.filter((row) => row.subject !== row.client_id).map((row) => row.subject);
+    const [keys, clients, users] = await Promise.all([
+      this.keys.list(tenantId),
+      Promise.all(clientIds.map(async (id) => [id, await this.clients.get(tenantId, id)] as const)).then((found) => new Map(found)),
+      this.users.getMany(tenantId, subjects),
+    ]);
+    const withdrawn = new Set(keys.filter((key) => key.status === 'withdrawn').map((key) => key.kid));
     const cutOffs = new Map<string, CutOff>();
     for (const row of rows) {
       const issuedAt = Number(row.issued_at);
       const cutOff =
         (withdrawn.has(row.kid) ? 'signing_key_withdrawn' : undefined) ??
-        clientCutOff(await this.clients.get(tenantId, row.client_id), issuedAt) ??
-        // A user-bound token (its subject is not its client) dies with the user's credentials.
-        (row.subject !== row.client_id ? userCutOff(await this.users.get(tenantId, row.subject), issuedAt) : undefined);
+        clientCutOff(clients.get(row.client_id), issuedAt) ??
+        (row.subject !== row.client_id ? userCutOff(users.get(row.subject), issuedAt) : undefined);
       if (cutOff) cutOffs.set(row.jti, cutOff);
     }
     return cutOffs;

@@ -72,6 +72,16 @@ export class UserRegistry {
     return this.cache.get(`${tenantId}\u0000${id}`, () => this.store.users.get(tenantId, id));
   }
 
+  /** Like `get` for many users, with one query for all that are not cached: id → user (undefined when there is none). */
+  async getMany(tenantId: string, ids: string[]): Promise<Map<string, User | undefined>> {
+    const key = (id: string) => `${tenantId}\u0000${id}`;
+    const found = await this.cache.getMany(ids.map(key), async (missing) => {
+      const users = await this.store.users.getMany(tenantId, missing.map((k) => k.slice(tenantId.length + 1)));
+      return new Map(users.map((user) => [key(user.id), user]));
+    });
+    return new Map(ids.map((id) => [id, found.get(key(id))]));
+  }
+
   async require(tenantId: string, id: string): Promise<User> {
     const user = await this.store.users.get(tenantId, id);
     if (!user) throw new NotFoundError(`no user with id "${id}"`);

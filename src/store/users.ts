@@ -66,6 +66,13 @@ export class UserStore {
     return row && toUser(row);
   }
 
+  /** The tenant's users among `ids`, in no particular order; unknown ids are left out. */
+  async getMany(tenantId: string, ids: string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+    return rows.map(toUser);
+  }
+
   /** Usernames are unique per tenant, case-insensitively. */
   async byUsername(tenantId: string, username: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('username_key', '=', username.toLowerCase()).executeTakeFirst();

@@ -114,6 +114,15 @@ for (const database of testDatabases()) {
       assert.deepEqual((await store.clients.clientsUsingScope('t1', 'orders')).sort(), ['c2', 'c3']);
     });
 
+    test('users: getMany returns the tenant’s users among the ids, and no one else’s', async () => {
+      const user = (tenantId: string, id: string) => ({ tenantId, id, username: id, passwordHash: null, email: null, emailVerified: false, givenName: null, familyName: null, externalId: null, roles: ['r'], disabled: false, notBefore: 0, createdAt: 1, updatedAt: 1 });
+      for (const [tenantId, id] of [['t1', 'gm-a'], ['t1', 'gm-b'], ['t2', 'gm-c']] as const) await store.users.insert(user(tenantId, id));
+      const found = await store.users.getMany('t1', ['gm-a', 'gm-b', 'gm-c', 'gm-nobody']);
+      assert.deepEqual(found.map((u) => u.id).sort(), ['gm-a', 'gm-b'], 'gm-c is another tenant’s');
+      assert.deepEqual(found.find((u) => u.id === 'gm-a'), user('t1', 'gm-a'));
+      assert.deepEqual(await store.users.getMany('t1', []), []);
+    });
+
     test('scopes: case-insensitive uniqueness, update, delete', async () => {
       await assert.rejects(
         store.scopes.insert({ tenantId: 't1', name: 'ORDERS', description: '', services: [], roles: [], createdAt: 1, updatedAt: 1 }),

@@ -19,3 +19,21 @@ test('values `keep` refuses are not held: unknown ids callers invent do not grow
   assert.equal(await cache.get('real', async () => 'client'), 'client');
   assert.deepEqual(cache.keys(), ['real']);
 });
+
+test('getMany loads only the keys neither cached nor loading, with one call; unknown keys are undefined and not kept', async () => {
+  const cache = new PromiseCache<string, string | undefined>((value) => value !== undefined);
+  assert.equal(await cache.get('a', async () => 'A'), 'A');
+  const calls: string[][] = [];
+  const loadMany = async (missing: string[]) => {
+    calls.push(missing);
+    return new Map(missing.filter((key) => key !== 'nobody').map((key) => [key, key.toUpperCase()]));
+  };
+  const found = await cache.getMany(['a', 'b', 'c', 'b', 'nobody'], loadMany);
+  assert.deepEqual([...found], [['a', 'A'], ['b', 'B'], ['c', 'C'], ['nobody', undefined]]);
+  assert.deepEqual(calls, [['b', 'c', 'nobody']], 'one load, for the missing keys only, each once');
+  assert.deepEqual(cache.keys().sort(), ['a', 'b', 'c']);
+  await cache.getMany(['a', 'b', 'c'], loadMany);
+  assert.equal(calls.length, 1, 'all cached: no load');
+  await assert.rejects(cache.getMany(['d'], () => Promise.reject(new Error('store down'))));
+  assert.deepEqual(cache.keys().sort(), ['a', 'b', 'c'], 'a failed load is forgotten');
+});
