@@ -12,7 +12,8 @@
 //   npx tsx bench/gateway.ts [--only=overhead,revocation]
 //
 // Env: BENCH_DURATION_S (5), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3),
-//      BENCH_WARMUP_S (2), BENCH_REVOCATIONS (200), BENCH_POLL_INTERVAL_MS (2),
+//      BENCH_WARMUP_S (20), BENCH_PIN (1 with two CPUs or more: the load generator
+//      on CPU 0, the servers on the others; 0 to share), BENCH_REVOCATIONS (200), BENCH_POLL_INTERVAL_MS (2),
 //      BENCH_POLL_TIMEOUT_MS (5000), BENCH_GATEHOUSE=auto|dist|tsx, BENCH_VERBOSE=1.
 //
 // Every server runs in its own child process on 127.0.0.1; this process only
