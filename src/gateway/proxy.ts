@@ -101,9 +101,10 @@ export class Proxy {
       if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) reply.header(name, value);
     }
     // A body the upstream framed by length keeps its length (undici delivers exactly that many
-    // bytes): the client learns the size, and the body goes out as is rather than in chunks.
+    // bytes): the client learns the size, and the body goes out as is rather than in chunks. A
+    // 204 has no body and must not say a length (RFC 9110 §8.6).
     const length = response.headers['content-length'];
-    if (typeof length === 'string' && response.headers['transfer-encoding'] === undefined && !named.has('content-length')) reply.header('content-length', length);
+    if (typeof length === 'string' && response.statusCode !== 204 && response.headers['transfer-encoding'] === undefined && !named.has('content-length')) reply.header('content-length', length);
     onAnswer?.(reply);
     return reply.send(response.body);
   }
