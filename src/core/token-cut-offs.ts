@@ -26,6 +26,16 @@ export function userCutOff(user: User | undefined, since: number): CutOff | unde
   return !user || user.disabled || since <= user.notBefore ? 'user_invalid' : undefined;
 }
 
+/** A user-bound token (its subject is not its client) dies with the user's credentials; a client's own token does not. */
+export function isUserBound(clientId: string, subject: string): boolean {
+  return subject !== clientId;
+}
+
+/** Why an access token is refused by its client or, if it is user-bound, by its user; `user` is read only then. */
+export function holderCutOff(clientId: string, subject: string, issuedAt: number, client: Client | undefined, user: User | undefined): CutOff | undefined {
+  return clientCutOff(client, issuedAt) ?? (isUserBound(clientId, subject) ? userCutOff(user, issuedAt) : undefined);
+}
+
 export class TokenCutOffs {
   constructor(
     private readonly clients: ClientRegistry,
@@ -38,8 +48,7 @@ export class TokenCutOffs {
     // Looked up once per page and side by side: one at a time, a round trip per row on
     // PostgreSQL. The page's users come in one query; its clients are few and cached.
     const clientIds = [...new Set(rows.map((row) => row.client_id))];
-    // A user-bound token (its subject is not its client) dies with the user's credentials.
-    const subjects = rows.filter((row) => row.subject !== row.client_id).map((row) => row.subject);
+    const subjects = rows.filter((row) => isUserBound(row.client_id, row.subject)).map((row) => row.subject);
     const [keys, clients, users] = await Promise.all([
       this.keys.list(tenantId),
       Promise.all(clientIds.map(async (id) => [id, await this.clients.get(tenantId, id)] as const)).then((found) => new Map(found)),
@@ -48,11 +57,9 @@ export class TokenCutOffs {
     const withdrawn = new Set(keys.filter((key) => key.status === 'withdrawn').map((key) => key.kid));
     const cutOffs = new Map<string, CutOff>();
     for (const row of rows) {
-      const issuedAt = Number(row.issued_at);
-      const cutOff =
-        (withdrawn.has(row.kid) ? 'signing_key_withdrawn' : undefined) ??
-        clientCutOff(clients.get(row.client_id), issuedAt) ??
-        (row.subject !== row.client_id ? userCutOff(users.get(row.subject), issuedAt) : undefined);
+      const cutOff = withdrawn.has(row.kid)
+        ? 'signing_key_withdrawn'
+        : holderCutOff(row.client_id, row.subject, Number(row.issued_at), clients.get(row.client_id), users.get(row.subject));
       if (cutOff) cutOffs.set(row.jti, cutOff);
     }
     return cutOffs;

@@ -29,7 +29,7 @@ export interface TokenView {
   refresh_count_left: number | null;
 }
 
-export function tokenStatus(row: Pick<TokenRow, 'revoked_at' | 'expires_at'>, now: number): TokenStatus {
+function tokenStatus(row: Pick<TokenRow, 'revoked_at' | 'expires_at'>, now: number): TokenStatus {
   if (row.revoked_at !== null) return 'revoked';
   return row.expires_at <= now ? 'expired' : 'active';
 }

@@ -10,7 +10,7 @@ import type { ClientRegistry } from '../core/clients.js';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import type { UserRegistry } from '../core/users.js';
 import { nowS } from '../domain/time.js';
-import { clientCutOff, userCutOff, type CutOff } from '../core/token-cut-offs.js';
+import { holderCutOff, isUserBound, type CutOff } from '../core/token-cut-offs.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
@@ -72,10 +72,9 @@ export class TokenVerifier {
     const { claims, tenantId } = verified;
     // Liveness is decided on every request, from state the change feed keeps current.
     if (this.revocations.isRevoked(claims.jti)) throw new TokenRejected('the token has been revoked');
-    const cutOff =
-      clientCutOff(await this.clients.get(tenantId, claims.client_id), claims.iat) ??
-      // A user-bound token (sub is not its client) dies with the user's credentials.
-      (claims.sub !== claims.client_id ? userCutOff(await this.users.get(tenantId, claims.sub), claims.iat) : undefined);
+    const client = await this.clients.get(tenantId, claims.client_id);
+    const user = isUserBound(claims.client_id, claims.sub) ? await this.users.get(tenantId, claims.sub) : undefined;
+    const cutOff = holderCutOff(claims.client_id, claims.sub, claims.iat, client, user);
     if (cutOff) throw new TokenRejected(CUT_OFF_MESSAGES[cutOff]);
     return verified;
   }
