@@ -17,7 +17,8 @@ import { rfc8414Plugin } from './oauth/endpoints/discovery.js';
 import { ProblemSchema } from './admin/schemas.js';
 import { instrumentRequests, serveMetricsWith } from './metrics/http.js';
 import { frameworkErrors } from './http/framework-errors.js';
-import { refuseNulInput } from './http/nul-input.js';
+import { refuseUnstorableText } from './http/unstorable-text.js';
+import { recordRouteMethods, refuseUnsupportedMethod } from './http/method-not-allowed.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 
 export interface AppOptions {
@@ -40,9 +41,11 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   });
   app.setErrorHandler(oauthErrorHandler(gh.log));
   instrumentRequests(app, gh.metrics);
-  refuseNulInput(app);
+  refuseUnstorableText(app);
+  recordRouteMethods(app);
   if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
   app.setNotFoundHandler((request, reply) => {
+    refuseUnsupportedMethod(request);
     reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
   await app.register(formbody);
@@ -50,7 +53,6 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Gatehouse admin API', version: '1', description: 'Clients, scopes, tokens, settings and audit of a Gatehouse tenant. Every path also exists under /t/{tenant}.' },
-      servers: [{ url: `${gh.config.issuer}/admin/api/v1` }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token with scope admin' } } },
       security: [{ bearer: [] }],
     },

@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { normalisePath, UnsafePathError } from '../../src/gateway/path.js';
 import { UpstreamError, type Identity } from '../../src/gateway/proxy.js';
 import { proxyApp } from '../../src/gateway/server.js';
+import { FORWARDED_METHODS } from '../../src/domain/scope.js';
 import { GatehouseMetrics } from '../../src/metrics/gatehouse-metrics.js';
 import { countAnswer } from '../../src/metrics/http.js';
 import type { Service } from '../../src/gateway/services.js';
@@ -56,7 +57,8 @@ const handler = async (request: FastifyRequest, reply: FastifyReply) => {
   }
   return proxy.forward(request, reply, service, normal.path, queryAt < 0 ? '' : raw.slice(queryAt), identity, (answered) => countAnswer(metrics, '/*', answered));
 };
-app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler, exposeHeadRoute: false });
+// The methods the gateway routes: the router's work is the same in both.
+app.route({ method: [...FORWARDED_METHODS, 'TRACE'], url: '/*', handler, exposeHeadRoute: false });
 
 await app.listen({ host: LOOPBACK, port });
 console.log(`noauth-proxy listening on http://${LOOPBACK}:${port} → ${upstream}`);

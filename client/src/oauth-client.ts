@@ -7,6 +7,7 @@ import { Request, type RequestInit, type Response } from 'undici';
 import { challengeErrors } from './challenge.js';
 import { codeFromRedirect, startAuthorization, type PendingLogin } from './authorization-code.js';
 import { discover, type Endpoints } from './discovery.js';
+import { credentialsFingerprint } from './credentials.js';
 import { ConfigurationError, LoginRequiredError, OAuthError } from './errors.js';
 import { maskHeaders, type ExchangeListener } from './exchange-log.js';
 import { grantParameters, grantSubject, type Grant } from './grants.js';
@@ -59,6 +60,8 @@ export class OAuthClient {
   private readonly apiTransport: Transport;
   private readonly cache: TokenCache;
   private endpointsPromise?: Promise<Endpoints>;
+  /** Computed once: it costs a deliberately slow hash. */
+  private credentialsPromise?: Promise<string>;
 
   constructor(private readonly options: OAuthClientOptions) {
     if (!options.issuer && !options.tokenUrl) throw new ConfigurationError('configure either issuer (for discovery) or tokenUrl');
@@ -87,7 +90,9 @@ export class OAuthClient {
   /** The key of this client's tokens in the cache. */
   async cacheKey(): Promise<string> {
     const { tokenUrl } = await this.endpoints();
-    return cacheKey({ tokenUrl, clientId: this.options.clientId, scope: this.options.scope ?? '', subject: grantSubject(this.options.grant) });
+    const { clientId, clientSecret, grant } = this.options;
+    const credentials = await (this.credentialsPromise ??= credentialsFingerprint(clientId, clientSecret, grant));
+    return cacheKey({ tokenUrl, clientId, scope: this.options.scope ?? '', subject: grantSubject(grant), credentials });
   }
 
   /** A usable token set: cached, renewed, or first obtained, with one token request per key at a time. */

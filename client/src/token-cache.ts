@@ -1,5 +1,5 @@
 /**
- * Tokens by (token URL, client, scope, subject), with single-flight renewal: while one renewal of
+ * Tokens by (token URL, client, scope, subject, credentials), with single-flight renewal: while one renewal of
  * a key is under way, every other caller wanting that key waits for its result instead of sending
  * a request of its own. Share one cache between clients to share their tokens; by default each
  * OAuthClient has its own.
@@ -11,9 +11,11 @@ export interface CacheKeyParts {
   clientId: string;
   scope: string;
   subject: string;
+  /** A fingerprint of the client secret and the grant's password (credentials.ts), never the secrets. */
+  credentials: string;
 }
 
-export const cacheKey = (parts: CacheKeyParts): string => JSON.stringify([parts.tokenUrl, parts.clientId, parts.scope, parts.subject]);
+export const cacheKey = (parts: CacheKeyParts): string => JSON.stringify([parts.tokenUrl, parts.clientId, parts.scope, parts.subject, parts.credentials]);
 
 export class TokenCache {
   private readonly entries = new Map<string, TokenSet>();

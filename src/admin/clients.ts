@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Gatehouse } from '../gatehouse.js';
 import { MAX_PREVIOUS_SECRET_VALIDITY_S, MAX_SECRET_LIFETIME_S } from '../domain/client.js';
 import { ClientInputSchema, ClientSchema, PageQuerySchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 
 const ClientParams = Type.Object({ clientId: Type.String() });
 type WithClient = { Params: { clientId: string } };
@@ -54,12 +54,8 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
       const { tenant } = request.tenant;
       const limit = pageLimit(request.query);
       const after = decodeCursor(request.query, isString);
-      const clients = await gh.store.clients.list(tenant.id, limit + 1, after);
-      const items = clients.slice(0, limit);
-      return {
-        items: items.map((client) => gh.clients.view(client, tenant.settings)),
-        next_cursor: clients.length > limit ? encodeCursor(items.at(-1)!.clientId) : null,
-      };
+      const { items, next_cursor } = pageOf(await gh.store.clients.list(tenant.id, limit + 1, after), limit, (client) => client.clientId);
+      return { items: items.map((client) => gh.clients.view(client, tenant.settings)), next_cursor };
     },
   );
 
@@ -104,9 +100,7 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     '/clients/:clientId/secret',
     {
       // The body is optional: a POST without one is a plain rotation (the old secret stops at once).
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      config: { optionalBody: true },
       schema: {
         tags,
         summary: 'Issue a new client secret (shown once); the old one stops working at once, or after previous_secret_valid_for_s',

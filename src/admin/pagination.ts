@@ -29,3 +29,15 @@ export function decodeCursor<T>(query: PageQuery, check: (value: unknown) => val
 }
 
 export const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** A position in a newest-first list: [time, id]. */
+export const isTimeAndId = (value: unknown): value is [number, string] => Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === 'string';
+
+/**
+ * The page answered from up to `limit + 1` rows read after the cursor: the extra row, never
+ * answered, only tells that a next page exists; `position` names the last row answered.
+ */
+export function pageOf<T>(rows: T[], limit: number, position: (row: T) => unknown): { items: T[]; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  return { items, next_cursor: rows.length > limit ? encodeCursor(position(items.at(-1)!)) : null };
+}

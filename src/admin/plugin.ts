@@ -2,7 +2,7 @@
  * The admin API of one tenant mount point (`{issuer}/admin/api/v1`): bearer auth with scope
  * admin, RFC 9457 errors, and the OpenAPI 3.1 document generated from the route schemas.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import { resolveTenant } from '../tenancy/resolve-tenant.js';
 import { requireAdmin } from './auth.js';
@@ -17,19 +17,60 @@ import { serviceRoutes } from './services.js';
 import { tenantRoutes } from './tenants.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { keyRoutes } from './keys.js';
+import { refuseUnsupportedMethod } from '../http/method-not-allowed.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The request body may be left out: the handler then gets {}, and OpenAPI says it is not required. */
+    optionalBody?: boolean;
+  }
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
+}
+
+/** The route's path as OpenAPI writes it ("/clients/{clientId}"). */
+const openApiPath = (route: RouteOptions) => route.url.replace(/^.*\/admin\/api\/v1/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/**
+ * This API's paths only: the app's generator also sees the OAuth and health routes, which do not
+ * live under this document's server URL. `optionalBodies` maps a path to its operations whose body
+ * may be left out, which the generator marks required like every other.
+ */
+function documentedPaths(document: OpenApiDocument, apiPaths: Set<string>, optionalBodies: Map<string, string[]>): OpenApiDocument['paths'] {
+  const paths = structuredClone(Object.fromEntries(Object.entries(document.paths ?? {}).filter(([path]) => apiPaths.has(path))));
+  for (const [path, methods] of optionalBodies) {
+    for (const method of methods) {
+      const requestBody = paths[path]?.[method]?.requestBody;
+      if (requestBody) requestBody.required = false;
+    }
+  }
+  return paths;
+}
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
   requireAdmin(app, gh);
   app.setErrorHandler(problemErrorHandler(gh.log));
-  // Unknown paths and methods under the API are problems too (RFC 9457), not the app's OAuth-shaped 404.
+  // Unknown paths and methods under the API are problems too (RFC 9457), not the app's OAuth-shaped 404 or 405.
   app.setNotFoundHandler(async (request) => {
+    refuseUnsupportedMethod(request);
     throw new Problem(404, 'Not found', `no route for ${request.method} ${request.url.split('?')[0]}`);
   });
-  // The paths of this API, as OpenAPI writes them ("/clients/{clientId}").
   const apiPaths = new Set<string>();
+  const optionalBodies = new Map<string, string[]>();
   app.addHook('onRoute', (route) => {
-    apiPaths.add(route.url.replace(/^.*\/admin\/api\/v1/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}'));
+    const path = openApiPath(route);
+    apiPaths.add(path);
+    if (!route.config?.optionalBody) return;
+    optionalBodies.set(path, [...(optionalBodies.get(path) ?? []), ...[route.method].flat().map((method) => method.toLowerCase())]);
+    route.preValidation = [
+      async (request) => {
+        request.body ??= {};
+      },
+      ...[route.preValidation ?? []].flat(),
+    ];
   });
   // The API is mounted at the root and under /t/{tenant}; OpenAPI documents it once.
   if (!documented) {
@@ -37,11 +78,10 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
       route.schema = { ...route.schema, hide: true };
     });
   }
-  // The app's generator sees every route; the OAuth and health routes do not live under this
-  // document's server URL ({issuer}/admin/api/v1), so only this API's paths are kept.
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => {
-    const document = app.swagger() as { paths?: Record<string, unknown> };
-    return { ...document, paths: Object.fromEntries(Object.entries(document.paths ?? {}).filter(([path]) => apiPaths.has(path))) };
+  // One document for every tenant, each served with its own URL.
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async (request) => {
+    const document = app.swagger() as OpenApiDocument;
+    return { ...document, servers: [{ url: `${request.tenant.issuer}/admin/api/v1` }], paths: documentedPaths(document, apiPaths, optionalBodies) };
   });
   clientRoutes(app, gh, ['clients']);
   scopeRoutes(app, gh, ['scopes']);

@@ -1,6 +1,7 @@
 /**
  * RFC 9457 problem details for the admin API: validation 400 with field errors, 401 with a
- * bearer challenge, 403, 404, 409. The error handler maps every failure to one of these.
+ * bearer challenge, 403, 404, 405, 409, and the framework's 413 and 415. The error handler maps
+ * every failure to one of these.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,6 +9,8 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { OAuthError } from '../oauth/errors.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { UnknownTenantError } from '../tenancy/resolve-tenant.js';
+import { describeFrameworkError } from '../http/framework-errors.js';
+import { problemType, statusTitle } from '../http/problem-names.js';
 
 export class Problem extends Error {
   constructor(
@@ -22,7 +25,7 @@ export class Problem extends Error {
 
   body(instance: string): Record<string, unknown> {
     return {
-      type: `urn:gatehouse:problem:${this.title.toLowerCase().replace(/[^a-z]+/g, '-')}`,
+      type: problemType(this.title),
       title: this.title,
       status: this.status,
       detail: this.detail,
@@ -47,7 +50,7 @@ export function toProblem(error: unknown, log: Logger): Problem {
   if (error instanceof NotFoundError || error instanceof UnknownTenantError) return new Problem(404, 'Not found', error.message);
   if (error instanceof ConflictError) return new Problem(409, 'Conflict', error.message);
   if (error instanceof OAuthError) {
-    return new Problem(error.status, error.status === 401 ? 'Unauthorized' : error.status === 403 ? 'Forbidden' : 'Bad request', error.description, undefined, error.headers);
+    return new Problem(error.status, statusTitle(error.status), error.description, undefined, error.headers);
   }
   if (isStoreUnavailable(error)) return new Problem(503, 'Service unavailable', 'the store is not reachable; retry shortly', undefined, { 'retry-after': '1' });
   const fastifyError = error as FastifyError;
@@ -61,7 +64,7 @@ export function toProblem(error: unknown, log: Logger): Problem {
     return new Problem(400, 'Validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new Problem(fastifyError.statusCode, 'Bad request', fastifyError.message);
+    return new Problem(fastifyError.statusCode, statusTitle(fastifyError.statusCode), describeFrameworkError(fastifyError));
   }
   log.error({ err: error }, 'unexpected error in the admin API');
   return new Problem(500, 'Internal error', 'the server could not complete the request');

@@ -184,12 +184,15 @@ export const SettingsPatchSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// Described with the media type the errors are sent with (RFC 9457 §3), not the default application/json.
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } });
+
 export const errorResponses = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-  409: { $ref: 'Problem#' },
+  400: problemResponse('the request is malformed or fails validation (errors lists the fields)'),
+  401: problemResponse('no valid bearer token'),
+  403: problemResponse('the token lacks scope admin or administers another tenant'),
+  404: problemResponse('no such object, or no such tenant'),
+  409: problemResponse('a duplicate, or an object still in use'),
 };
 
 export const UserInputSchema = Type.Object(

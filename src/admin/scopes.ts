@@ -6,7 +6,7 @@ import type { Scope } from '../core/scopes.js';
 import { isBuiltInScope } from '../core/scopes.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, ScopeInputSchema, ScopeSchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 
 const NameParams = Type.Object({ name: Type.String() });
 type WithName = { Params: { name: string } };
@@ -36,10 +36,9 @@ export function scopeRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
     async (request) => {
       const limit = pageLimit(request.query);
       const after = decodeCursor(request.query, isString);
-      const all = [...(await gh.scopes.byName(request.tenant.tenant.id)).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const rest = after === undefined ? all : all.filter((scope) => scope.name > after);
-      const items = rest.slice(0, limit);
-      return { items: items.map(view), next_cursor: rest.length > limit ? encodeCursor(items.at(-1)!.name) : null };
+      const all = [...(await gh.scopes.listed(request.tenant.tenant)).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const { items, next_cursor } = pageOf(all.filter((scope) => after === undefined || scope.name > after).slice(0, limit + 1), limit, (scope) => scope.name);
+      return { items: items.map(view), next_cursor };
     },
   );
 
@@ -47,7 +46,7 @@ export function scopeRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
     '/scopes/:name',
     { schema: { tags, summary: 'Get a scope', params: NameParams, response: { 200: ScopeSchema, ...errorResponses } } },
     async (request) => {
-      const scope = (await gh.scopes.byName(request.tenant.tenant.id)).get(request.params.name);
+      const scope = (await gh.scopes.listed(request.tenant.tenant)).get(request.params.name);
       if (!scope) throw new NotFoundError(`no scope named "${request.params.name}"`);
       return view(scope);
     },

@@ -5,14 +5,15 @@ import type { Gatehouse } from '../gatehouse.js';
 import { serviceView } from '../gateway/services.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 
 const ServiceInput = Type.Object(
   {
     name: Type.Optional(Type.String()),
     path_prefix: Type.Optional(Type.String({ description: 'e.g. "/orders"; requests under it go to the upstream, path unchanged' })),
     upstream: Type.Optional(Type.String({ description: 'http(s) base URL of the service' })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 300000, default: 30000 })),
+    // No schema `default`: the validator would fill it into every PATCH and reset the timeout.
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 300000, description: 'upstream timeout in ms (default 30000 at creation)' })),
     pass_token: Type.Optional(Type.Boolean({ description: 'forward the caller’s Authorization header (default false)' })),
   },
   { additionalProperties: false },
@@ -35,9 +36,8 @@ export function serviceRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[
     { schema: { tags, summary: 'List services', querystring: PageQuerySchema, response: { 200: page(ServiceSchema), ...errorResponses } } },
     async (request) => {
       const limit = pageLimit(request.query);
-      const rows = await gh.store.services.list(request.tenant.tenant.id, limit + 1, decodeCursor(request.query, isString));
-      const items = rows.slice(0, limit);
-      return { items: items.map(serviceView), next_cursor: rows.length > limit ? encodeCursor(items.at(-1)!.name) : null };
+      const { items, next_cursor } = pageOf(await gh.store.services.list(request.tenant.tenant.id, limit + 1, decodeCursor(request.query, isString)), limit, (service) => service.name);
+      return { items: items.map(serviceView), next_cursor };
     },
   );
   app.get<WithName>('/services/:name', { schema: { tags, summary: 'Get a service', params: NameParams, response: { 200: ServiceSchema, ...errorResponses } } }, async (request) => {

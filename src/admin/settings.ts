@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import type { TenantSettings } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { SettingsPatchSchema, SettingsSchema, errorResponses } from './schemas.js';
 
 type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'rate_limits' | 'compat'>> & {
@@ -19,22 +20,31 @@ export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string
     { schema: { tags, summary: 'Change the tenant’s settings (omitted fields keep their values)', body: SettingsPatchSchema, response: { 200: SettingsSchema, ...errorResponses } } },
     async (request) => {
       const tenantId = request.tenant.tenant.id;
-      const current = (await gh.store.tenants.get(tenantId))!.settings;
       const patch = request.body;
-      const settings: TenantSettings = {
-        ...current,
-        ...patch,
-        lockout: { ...current.lockout, ...patch.lockout },
-        rate_limits: { ...current.rate_limits, ...patch.rate_limits },
-        compat: { ...current.compat, ...patch.compat },
-      };
       const now = nowS();
-      await gh.feed.write(async (tx) => {
+      // Read, merged and written in one transaction with the row locked: two PATCHes of different
+      // fields at once both take effect.
+      return gh.feed.write(async (tx) => {
+        const stored = await tx.tenants.getForUpdate(tenantId);
+        // Deleted since the request was routed to it.
+        if (!stored) throw new NotFoundError(`no tenant "${tenantId}"`);
+        const current = stored.settings;
+        const settings: TenantSettings = {
+          ...current,
+          ...patch,
+          lockout: { ...current.lockout, ...patch.lockout },
+          rate_limits: { ...current.rate_limits, ...patch.rate_limits },
+          compat: { ...current.compat, ...patch.compat },
+        };
+        // Waits grow by wait_increment_s up to max_wait_s: a cap below one increment cuts every wait short.
+        if (patch.lockout && settings.lockout.max_wait_s < settings.lockout.wait_increment_s) {
+          throw ValidationError.field('lockout.max_wait_s', `lockout.max_wait_s must be at least lockout.wait_increment_s (${settings.lockout.wait_increment_s})`);
+        }
         await tx.tenants.updateSettings(tenantId, settings);
         await tx.events.append({ tenantId, kind: 'tenant.changed', target: tenantId, payload: {}, createdAt: now });
         await tx.audit.append({ tenantId, actor: request.admin.id, source: request.admin.source, action: 'settings.updated', target: tenantId, detail: { changed: Object.keys(patch) }, createdAt: now });
+        return settings;
       });
-      return settings;
     },
   );
 }

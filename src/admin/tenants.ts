@@ -5,7 +5,7 @@ import type { Gatehouse } from '../gatehouse.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
 import { forbidden } from './problem.js';
 import { PageQuerySchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 
 const TenantSchema = Type.Object(
   {
@@ -41,9 +41,8 @@ export function tenantRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     async (request) => {
       requireRootAdmin(request);
       const limit = pageLimit(request.query);
-      const rows = await gh.store.tenants.list(limit + 1, decodeCursor(request.query, isString));
-      const items = rows.slice(0, limit);
-      return { items: items.map((t) => gh.tenantAdmin.view(t)), next_cursor: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
+      const { items, next_cursor } = pageOf(await gh.store.tenants.list(limit + 1, decodeCursor(request.query, isString)), limit, (tenant) => tenant.id);
+      return { items: items.map((t) => gh.tenantAdmin.view(t)), next_cursor };
     },
   );
   app.get<{ Params: { id: string } }>('/tenants/:id', { schema: { tags, summary: 'Get a tenant', params: IdParams, response: { 200: TenantSchema, ...errorResponses } } }, async (request) => {
@@ -52,10 +51,10 @@ export function tenantRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
   });
   app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/tenants/:id',
-    { schema: { tags, summary: 'Rename a tenant', params: IdParams, body: TenantInput, response: { 200: TenantSchema, ...errorResponses } } },
+    { schema: { tags, summary: 'Rename a tenant (omitted fields keep their values; the id cannot change)', params: IdParams, body: TenantInput, response: { 200: TenantSchema, ...errorResponses } } },
     async (request) => {
       requireRootAdmin(request);
-      return gh.tenantAdmin.view(await gh.tenantAdmin.rename(request.params.id, request.body, request.admin));
+      return gh.tenantAdmin.view(await gh.tenantAdmin.update(request.params.id, request.body, request.admin));
     },
   );
   app.delete<{ Params: { id: string } }>(

@@ -7,13 +7,10 @@ import type { TokenCursor, TokenStatus } from '../store/tokens.js';
 import { grantedScopes } from '../oauth/scopes.js';
 import { OAuthError } from '../oauth/errors.js';
 import { IssuedTokenSchema, TokenCreateSchema, TokenQuerySchema, TokenSchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, encodeCursor, isTimeAndId, pageLimit, type PageQuery } from './pagination.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 type TokenQuery = PageQuery & { client_id?: string; subject?: string; status?: TokenStatus };
-
-const isCursor = (value: unknown): value is [number, string] =>
-  Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === 'string';
 
 export function tokenRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.get<{ Querystring: TokenQuery }>(
@@ -21,7 +18,7 @@ export function tokenRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
     { schema: { tags, summary: 'List tokens, newest first', querystring: TokenQuerySchema, response: { 200: page(TokenSchema), ...errorResponses } } },
     async (request) => {
       const { client_id: clientId, subject, status } = request.query;
-      const position = decodeCursor(request.query, isCursor);
+      const position = decodeCursor(request.query, isTimeAndId);
       const cursor: TokenCursor | undefined = position && { issuedAt: position[0], jti: position[1] };
       const result = await gh.tokenAdmin.list({ tenantId: request.tenant.tenant.id, clientId, subject, status }, pageLimit(request.query), cursor);
       return { items: result.items, next_cursor: result.next ? encodeCursor([result.next.issuedAt, result.next.jti]) : null };

@@ -5,9 +5,10 @@ import type { Gatehouse } from '../gatehouse.js';
 import { userView } from '../core/users.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, UserInputSchema, UserSchema, errorResponses, page } from './schemas.js';
-import { decodeCursor, encodeCursor, isString, pageLimit, type PageQuery } from './pagination.js';
+import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 
 const IdParams = Type.Object({ id: Type.String() });
+const ConsentSchema = Type.Object({ client_id: Type.String(), scope: Type.String(), created_at: Type.Integer() });
 type WithId = { Params: { id: string } };
 
 export function userRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
@@ -22,9 +23,8 @@ export function userRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]):
     { schema: { tags, summary: 'List users', querystring: PageQuerySchema, response: { 200: page(UserSchema), ...errorResponses } } },
     async (request) => {
       const limit = pageLimit(request.query);
-      const users = await gh.store.users.list(request.tenant.tenant.id, limit + 1, decodeCursor(request.query, isString));
-      const items = users.slice(0, limit);
-      return { items: items.map(userView), next_cursor: users.length > limit ? encodeCursor(items.at(-1)!.id) : null };
+      const { items, next_cursor } = pageOf(await gh.store.users.list(request.tenant.tenant.id, limit + 1, decodeCursor(request.query, isString)), limit, (user) => user.id);
+      return { items: items.map(userView), next_cursor };
     },
   );
 
@@ -51,13 +51,15 @@ export function userRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]):
     return reply.code(204).send();
   });
 
-  app.get<WithId>(
+  app.get<WithId & { Querystring: PageQuery }>(
     '/users/:id/consents',
-    { schema: { tags, summary: 'Remembered consents of a user', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Type.Object({ client_id: Type.String(), scope: Type.String(), created_at: Type.Integer() })) }), ...errorResponses } } },
+    { schema: { tags, summary: 'Remembered consents of a user, by client_id', params: IdParams, querystring: PageQuerySchema, response: { 200: page(ConsentSchema), ...errorResponses } } },
     async (request) => {
+      const limit = pageLimit(request.query);
+      const after = decodeCursor(request.query, isString);
       const user = await gh.users.require(request.tenant.tenant.id, request.params.id);
-      const rows = await gh.store.grants.listConsents(user.tenantId, user.id);
-      return { items: rows.map((row) => ({ client_id: row.client_id, scope: row.scope, created_at: Number(row.created_at) })) };
+      const { items, next_cursor } = pageOf(await gh.store.grants.listConsents(user.tenantId, user.id, limit + 1, after), limit, (row) => row.client_id);
+      return { items: items.map((row) => ({ client_id: row.client_id, scope: row.scope, created_at: Number(row.created_at) })), next_cursor };
     },
   );
 

@@ -15,6 +15,7 @@ import { parseScopeParam } from '../domain/scope.js';
 import { nowS } from '../domain/time.js';
 import type { Repositories, Store } from '../store/index.js';
 import type { ApiKeyRow } from '../store/schema.js';
+import type { ApiKeyCursor } from '../store/api-keys.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ClientRegistry } from './clients.js';
 import type { ScopeRegistry } from './scopes.js';
@@ -145,8 +146,9 @@ export class ApiKeys {
     return { row, apiKey };
   }
 
-  async listOfUser(tenantId: string, userId: string): Promise<ApiKeyRow[]> {
-    return this.store.apiKeys.ofUser(tenantId, userId);
+  /** A page of a user's keys, newest first: `limit` of them after `cursor`. */
+  async listOfUser(tenantId: string, userId: string, page: { limit: number; cursor?: ApiKeyCursor }): Promise<ApiKeyRow[]> {
+    return this.store.apiKeys.ofUser(tenantId, userId, page);
   }
 
   /** Deletes a key and revokes every token exchanged for it. */

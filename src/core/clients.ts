@@ -9,12 +9,14 @@ import {
   MetadataError,
   parseClientMetadata,
   previousSecretAfterRotation,
+  selfServiceWidening,
   type Client,
   type ClientMetadata,
 } from '../domain/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/actor.js';
 import type { TenantSettings } from '../domain/tenant.js';
+import { GAM_FULL_CONTROL } from '../domain/scope.js';
 import { nowS } from '../domain/time.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
@@ -130,16 +132,26 @@ export class ClientRegistry {
   }
 
   /** RFC 7592 PUT: the request replaces the metadata; omitted fields take their defaults. */
-  async replace(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<IssuedClient> {
+  /**
+   * RFC 7592 §2.2 update: the body carries the client's whole metadata and omitted fields reset
+   * to their defaults. `byClient`: the client itself asks, with its registration access token.
+   */
+  async replace(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor, options: { byClient: boolean }): Promise<IssuedClient> {
     const current = await this.fresh(tenantId, clientId);
-    if (input.client_id !== undefined && input.client_id !== clientId) throw ValidationError.field('client_id', 'client_id must match the client being updated');
-    const metadata = await this.validate(tenantId, settings, { client_name: current.clientName, client_version: current.clientVersion, ...input });
+    if (input.client_id !== clientId) throw ValidationError.field('client_id', input.client_id === undefined ? 'an update must include the client_id (RFC 7592 §2.2)' : 'client_id must match the client being updated');
+    if (input.client_secret !== undefined && !(typeof input.client_secret === 'string' && current.secretHash && this.secret.verify(input.client_secret, current.secretHash).ok)) {
+      throw ValidationError.field('client_secret', 'client_secret must be the current secret: a client cannot choose its own (RFC 7592 §2.2)');
+    }
+    const parsed = await this.validate(tenantId, settings, { client_name: current.clientName, client_version: current.clientVersion, ...input });
     // Exact comparison: a change of case is a change too (and would otherwise be stored).
-    if (metadata.clientName !== current.clientName || metadata.clientVersion !== current.clientVersion) {
-      throw ValidationError.field(metadata.clientName !== current.clientName ? 'client_name' : 'client_version', 'client_name and client_version cannot change after the client is created');
+    if (parsed.clientName !== current.clientName || parsed.clientVersion !== current.clientVersion) {
+      throw ValidationError.field(parsed.clientName !== current.clientName ? 'client_name' : 'client_version', 'client_name and client_version cannot change after the client is created');
     }
     // An omitted scope resets to its registration default, no scopes, like every other field.
-    return this.save(current, { ...metadata, scopes: metadata.scopes ?? [] }, actor);
+    const metadata = { ...parsed, scopes: parsed.scopes ?? [] };
+    const widening = options.byClient ? selfServiceWidening(current, metadata) : [];
+    if (widening.length > 0) throw new ValidationError(widening);
+    return this.save(current, metadata, actor);
   }
 
   async delete(tenantId: string, clientId: string, actor: Actor): Promise<void> {
@@ -249,6 +261,9 @@ export class ClientRegistry {
     } catch (error) {
       if (error instanceof MetadataError) throw new ValidationError([{ field: error.field, message: error.message }], error.code);
       throw error;
+    }
+    if (metadata.scopes?.includes(GAM_FULL_CONTROL)) {
+      throw ValidationError.field('scope', `${GAM_FULL_CONTROL} is not associated with clients: with compat.gam on, a token request for it gets every scope of the client`);
     }
     if (metadata.scopes) {
       const unknown = await this.scopes.unknown(tenantId, metadata.scopes);

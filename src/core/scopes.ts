@@ -6,6 +6,8 @@ import { BUILT_IN_SCOPES, GAM_FULL_CONTROL, isValidScopeName, servicePatternErro
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
 import { nowS } from '../domain/time.js';
 import type { Actor } from '../domain/actor.js';
+import type { Tenant } from '../domain/tenant.js';
+import { parseRoles } from '../domain/roles.js';
 import type { Store } from '../store/index.js';
 import type { Scope } from '../store/scopes.js';
 import type { ChangeFeed } from '../events/change-feed.js';
@@ -23,6 +25,11 @@ export interface ScopeInput {
 function builtIn(tenantId: string, name: string): Scope {
   const spec = BUILT_IN_SCOPES[name]!;
   return { tenantId, name, description: spec.description, services: [], roles: spec.roles, createdAt: 0, updatedAt: 0 };
+}
+
+/** GAM's FullControl as the admin API shows it while compat.gam is on: a request-time alias, not a scope tokens carry. */
+function fullControl(tenantId: string): Scope {
+  return { tenantId, name: GAM_FULL_CONTROL, description: 'GAM: a token request for it gets every scope of the client (compat.gam)', services: [], roles: [], createdAt: 0, updatedAt: 0 };
 }
 
 export function isBuiltInScope(name: string): boolean {
@@ -55,6 +62,12 @@ export class ScopeRegistry {
   }
 
 
+  /** What the admin API lists: the tenant's scopes, and FullControl while the tenant has compat.gam on. */
+  async listed(tenant: Pick<Tenant, 'id' | 'settings'>): Promise<Map<string, Scope>> {
+    const scopes = await this.byName(tenant.id);
+    return tenant.settings.compat.gam ? new Map([...scopes, [GAM_FULL_CONTROL, fullControl(tenant.id)]]) : scopes;
+  }
+
   /** Names that are not scopes of the tenant (exact, case-sensitive match, RFC 6749 §3.3). */
   async unknown(tenantId: string, names: string[]): Promise<string[]> {
     const scopes = await this.byName(tenantId);
@@ -65,9 +78,8 @@ export class ScopeRegistry {
     const errors: FieldError[] = [];
     const name = typeof input.name === 'string' ? input.name : '';
     if (!isValidScopeName(name)) errors.push({ field: 'name', message: 'name is required: 1–128 printable ASCII characters without spaces, quotes or backslashes' });
-    else if (BUILT_IN_KEYS.has(name.toLowerCase()) || (await this.store.scopes.getByKey(tenantId, name))) {
-      throw new ConflictError(`a scope named "${name}" already exists (names are unique case-insensitively)`);
-    }
+    else if (BUILT_IN_KEYS.has(name.toLowerCase())) throw new ConflictError(`"${name}" is the name of a built-in scope (names are unique case-insensitively)`);
+    else if (await this.store.scopes.getByKey(tenantId, name)) throw new ConflictError(`a scope named "${name}" already exists (names are unique case-insensitively)`);
     const fields = this.validateFields(input, { description: '', services: [], roles: [] }, errors);
     if (errors.length) throw new ValidationError(errors);
     const now = nowS();
@@ -81,8 +93,9 @@ export class ScopeRegistry {
   }
 
   async update(tenantId: string, name: string, input: ScopeInput, actor: Actor): Promise<Scope> {
+    if (isBuiltInScope(name)) throw new ConflictError(`"${name}" is a built-in scope and cannot be changed`);
     const current = await this.store.scopes.get(tenantId, name);
-    if (!current) throw new NotFoundError(isBuiltInScope(name) ? `"${name}" is a built-in scope and cannot be changed` : `no scope named "${name}"`);
+    if (!current) throw new NotFoundError(`no scope named "${name}"`);
     const errors: FieldError[] = [];
     if (input.name !== undefined && input.name !== name) errors.push({ field: 'name', message: 'the name of a scope cannot change' });
     const fields = this.validateFields(input, current, errors);
@@ -134,12 +147,6 @@ export class ScopeRegistry {
         services = [...new Set(services)];
       }
     }
-    let roles = base.roles;
-    if (input.roles !== undefined) {
-      if (!Array.isArray(input.roles) || input.roles.some((role) => typeof role !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(role))) {
-        errors.push({ field: 'roles', message: 'roles must be an array of role names (letters, digits, _ . : -)' });
-      } else roles = [...new Set(input.roles as string[])];
-    }
-    return { description, services, roles };
+    return { description, services, roles: parseRoles(input.roles, base.roles, errors) };
   }
 }

@@ -4,7 +4,7 @@
  * deleting one removes its data and, through the change feed, invalidates its tokens everywhere.
  */
 import type { Actor } from '../domain/actor.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
 import { DEFAULT_TENANT_ID, TENANT_ID_PATTERN, defaultSettings, type Tenant } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
 import type { Store } from '../store/index.js';
@@ -27,6 +27,13 @@ export const TENANT_ADMIN_CLIENT = {
   scope: 'admin',
 };
 
+/** A tenant's display name, trimmed; undefined (with a field error) when it is not one. */
+function tenantName(value: unknown, errors: FieldError[]): string | undefined {
+  if (typeof value === 'string' && value.trim() && value.length <= 200 && !/[\u0000-\u001f\u007f]/.test(value)) return value.trim();
+  errors.push({ field: 'name', message: 'name must be a string of 1–200 characters without control characters' });
+  return undefined;
+}
+
 export class TenantAdmin {
   constructor(
     private readonly store: Store,
@@ -41,12 +48,11 @@ export class TenantAdmin {
 
   async create(input: Record<string, unknown>, actor: Actor): Promise<CreatedTenant> {
     const id = input.id;
-    const errors = [];
+    const errors: FieldError[] = [];
     if (typeof id !== 'string' || !TENANT_ID_PATTERN.test(id) || id === DEFAULT_TENANT_ID) errors.push({ field: 'id', message: 'id must be 1–64 lower-case letters, digits or "-" (not starting or ending with "-"), and not "default"' });
-    const name = input.name === undefined ? id : input.name;
-    if (typeof name !== 'string' || !name.trim() || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) errors.push({ field: 'name', message: 'name must be a string of 1–200 characters without control characters' });
-    if (errors.length) throw new ValidationError(errors);
-    const tenant: Tenant = { id: id as string, name: (name as string).trim(), settings: defaultSettings(), createdAt: nowS() };
+    const name = tenantName(input.name === undefined ? id : input.name, errors);
+    if (errors.length || name === undefined) throw new ValidationError(errors);
+    const tenant: Tenant = { id: id as string, name, settings: defaultSettings(), createdAt: nowS() };
     if (!(await this.store.tenants.insertIfMissing(tenant))) throw new ConflictError(`a tenant "${tenant.id}" already exists`);
     await this.feed.write(async (tx) => {
       await tx.events.append({ tenantId: tenant.id, kind: 'tenant.changed', target: tenant.id, payload: {}, createdAt: tenant.createdAt });
@@ -57,18 +63,21 @@ export class TenantAdmin {
     return { tenant, adminClientId: issued.client.clientId, adminClientSecret: issued.clientSecret! };
   }
 
-  async rename(id: string, input: Record<string, unknown>, actor: Actor): Promise<Tenant> {
+  /** PATCH: omitted fields keep their values; the id cannot change. */
+  async update(id: string, input: Record<string, unknown>, actor: Actor): Promise<Tenant> {
     const tenant = await this.require(id);
-    const name = input.name;
-    if (typeof name !== 'string' || !name.trim() || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) throw ValidationError.field('name', 'name must be a string of 1–200 characters without control characters');
-    if (input.id !== undefined && input.id !== id) throw ValidationError.field('id', 'the id of a tenant cannot change');
+    const errors: FieldError[] = [];
+    if (input.id !== undefined && input.id !== id) errors.push({ field: 'id', message: 'the id cannot change' });
+    const name = input.name === undefined ? tenant.name : tenantName(input.name, errors);
+    if (errors.length || name === undefined) throw new ValidationError(errors);
+    if (name === tenant.name) return tenant;
     const now = nowS();
     await this.feed.write(async (tx) => {
-      await tx.tenants.rename(id, name.trim());
+      await tx.tenants.rename(id, name);
       await tx.events.append({ tenantId: id, kind: 'tenant.changed', target: id, payload: {}, createdAt: now });
       await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.renamed', target: id, detail: { name }, createdAt: now });
     });
-    return { ...tenant, name: name.trim() };
+    return { ...tenant, name };
   }
 
   async delete(id: string, actor: Actor): Promise<void> {

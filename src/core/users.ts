@@ -15,11 +15,11 @@ import type { ChangeFeed } from '../events/change-feed.js';
 import type { Lockout } from './lockout.js';
 import { revokeFamiliesIn } from './tokens.js';
 import { PromiseCache } from './promise-cache.js';
+import { parseRoles } from '../domain/roles.js';
 
 export type { User };
 
 const USERNAME = /^[^\u0000-\u001f\u007f\s][^\u0000-\u001f\u007f]{0,127}$/;
-const ROLE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export function userView(user: User): Record<string, unknown> {
   return {
@@ -183,11 +183,7 @@ export class UserRegistry {
   }
 
   private profile(input: Record<string, unknown>, errors: FieldError[], base?: User) {
-    let roles = base?.roles ?? [];
-    if (input.roles !== undefined) {
-      if (!Array.isArray(input.roles) || input.roles.some((r) => typeof r !== 'string' || !ROLE.test(r))) errors.push({ field: 'roles', message: 'roles must be an array of role names (letters, digits, _ . : -)' });
-      else roles = [...new Set(input.roles as string[])];
-    }
+    const roles = parseRoles(input.roles, base?.roles ?? [], errors);
     const email = optionalText(input, 'email', errors, base?.email ?? null);
     if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) errors.push({ field: 'email', message: 'email must look like name@domain' });
     let emailVerified = base?.emailVerified ?? false;

@@ -3,6 +3,7 @@
  * Validation here is pure: it checks shapes and rules; whether scopes exist is checked by the caller.
  */
 import type { TenantSettings } from './tenant.js';
+import type { FieldError } from './errors.js';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const AUTH_METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -87,6 +88,44 @@ export interface ClientMetadata {
   apiKey: ApiKeySettings;
 }
 
+/** What an omitted field means at registration and in an RFC 7592 PUT (INTERFACE.md). */
+const DEFAULT_GRANT_TYPES = ['authorization_code'];
+const DEFAULT_ACCESS_TOKEN_LIFETIME_S = 3600;
+const DEFAULT_REFRESH_TOKEN_LIMIT = 0;
+
+/** null (never, unlimited) is more than any number. */
+function exceeds(value: number | null, bound: number | null): boolean {
+  if (bound === null) return false;
+  return value === null || value > bound;
+}
+
+/**
+ * What a client may not give itself with its registration access token (RFC 7592). An
+ * administrator registered it and chose its privileges, so with its own token a client may narrow
+ * them or return a field to its registration default (an RFC 7592 PUT resets omitted fields),
+ * never go beyond both: no new scope, no new grant type, no longer-lived tokens or more refreshes,
+ * no relaxed PKCE, no API keys switched on.
+ */
+export function selfServiceWidening(current: Client, next: ClientMetadata): FieldError[] {
+  const errors: FieldError[] = [];
+  const refuse = (field: string, what: string) => errors.push({ field, message: `only an administrator can ${what}` });
+  const addedScopes = (next.scopes ?? []).filter((scope) => !current.scopes.includes(scope));
+  if (addedScopes.length > 0) refuse('scope', `associate new scopes (${addedScopes.join(' ')})`);
+  const addedGrants = next.grantTypes.filter((grant) => !current.grantTypes.includes(grant) && !DEFAULT_GRANT_TYPES.includes(grant));
+  if (addedGrants.length > 0) refuse('grant_types', `allow new grant types (${addedGrants.join(' ')})`);
+  if (exceeds(next.accessTokenLifetime, maxOf(current.accessTokenLifetime, DEFAULT_ACCESS_TOKEN_LIFETIME_S))) refuse('access_token_lifetime', 'lengthen the access token lifetime');
+  if (exceeds(next.refreshTokenLimit, maxOf(current.refreshTokenLimit, DEFAULT_REFRESH_TOKEN_LIMIT))) refuse('refresh_token_limit', 'raise the refresh token limit');
+  if (next.requirePkce === false && current.requirePkce !== false) refuse('require_pkce', 'relax the PKCE requirement');
+  if (next.apiKey.enabled && !current.apiKey.enabled) refuse('api_key_enabled', 'enable API keys');
+  if (next.apiKey.scopeCustomization && !current.apiKey.scopeCustomization) refuse('api_key_scope_customization', 'enable API key scope customization');
+  if (current.apiKey.allowedAuthType !== null && next.apiKey.allowedAuthType !== current.apiKey.allowedAuthType) refuse('api_key_allowed_auth_type', 'change the authentication type API keys are limited to');
+  return errors;
+}
+
+function maxOf(a: number | null, b: number): number | null {
+  return a === null ? null : Math.max(a, b);
+}
+
 export class MetadataError extends Error {
   constructor(
     readonly code: 'invalid_client_metadata' | 'invalid_redirect_uri',
@@ -103,7 +142,20 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
+/** RFC 3986 §3 characters only (unreserved, reserved, percent), after a scheme. */
+const URI_SYNTAX = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+
+function uriSyntaxError(uri: string): string | undefined {
+  if (!URI_SYNTAX.test(uri) || /%(?![0-9A-Fa-f]{2})/.test(uri)) return `"${uri}" is not an absolute URI (RFC 3986: no spaces, backslashes or stray %)`;
+  if (/^https?:/i.test(uri) && !/^https?:\/\/[^/]/i.test(uri)) return `"${uri}" must name a host after "//"`;
+  return undefined;
+}
+
 export function redirectUriError(uri: string, settings: Pick<TenantSettings, 'allow_insecure_redirect_uris'>): string | undefined {
+  // WHATWG URL parsing repairs what RFC 3986 refuses (spaces, backslashes, a missing "//"), while
+  // the authorization endpoint compares redirect URIs as strings: only well-formed ones are stored.
+  const syntax = uriSyntaxError(uri);
+  if (syntax) return syntax;
   let url: URL;
   try {
     url = new URL(uri);
@@ -188,7 +240,7 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
   }
   const confidential = method !== 'none';
 
-  const grantTypes = stringList(input, 'grant_types') ?? base?.grantTypes ?? ['authorization_code'];
+  const grantTypes = stringList(input, 'grant_types') ?? base?.grantTypes ?? DEFAULT_GRANT_TYPES;
   for (const grant of grantTypes) {
     if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
       throw new MetadataError('invalid_client_metadata', 'grant_types', `unsupported grant type "${grant}"; supported: ${GRANT_TYPES.join(', ')}`);
@@ -243,10 +295,9 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     throw new MetadataError('invalid_client_metadata', 'require_pkce', 'public clients always use PKCE (RFC 9700 §2.1.1)');
   }
 
-  const apiKeyAuthType = has(input, 'api_key_allowed_auth_type') ? input.api_key_allowed_auth_type : (base?.apiKey.allowedAuthType ?? null);
-  if (apiKeyAuthType !== null && typeof apiKeyAuthType !== 'string') {
-    throw new MetadataError('invalid_client_metadata', 'api_key_allowed_auth_type', 'api_key_allowed_auth_type must be a string or null');
-  }
+  const apiKeyAuthType = has(input, 'api_key_allowed_auth_type')
+    ? input.api_key_allowed_auth_type === null ? null : (stringField(input, 'api_key_allowed_auth_type', 100) ?? null)
+    : (base?.apiKey.allowedAuthType ?? null);
 
   return {
     clientName: clientName.trim(),
@@ -257,8 +308,8 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     grantTypes,
     responseTypes,
     scopes,
-    accessTokenLifetime: nullableCount(input, 'access_token_lifetime', 1, ctx.maxTokenLifetimeS, base ? base.accessTokenLifetime : 3600),
-    refreshTokenLimit: nullableCount(input, 'refresh_token_limit', 0, 1_000_000_000, base ? base.refreshTokenLimit : 0),
+    accessTokenLifetime: nullableCount(input, 'access_token_lifetime', 1, ctx.maxTokenLifetimeS, base ? base.accessTokenLifetime : DEFAULT_ACCESS_TOKEN_LIFETIME_S),
+    refreshTokenLimit: nullableCount(input, 'refresh_token_limit', 0, 1_000_000_000, base ? base.refreshTokenLimit : DEFAULT_REFRESH_TOKEN_LIMIT),
     requirePkce: requirePkceInput,
     active: bool(input, 'active', base?.active ?? true),
     apiKey: {

@@ -1,4 +1,5 @@
 /** Scopes: names, built-ins, and the syntax of their service URL patterns (INTERFACE.md "Gateway"). */
+import { METHODS as HTTP_METHODS } from 'node:http';
 
 /** Built-in scopes exist in every tenant and cannot be deleted. `admin` needs the `admin` role on user tokens. */
 export const BUILT_IN_SCOPES: Record<string, { description: string; roles: string[] }> = {
@@ -28,7 +29,14 @@ export function parseScopeParam(value: string): string[] | undefined {
   return [...new Set(names)];
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/**
+ * Never forwarded by the gateway (src/gateway/methods.ts): TRACE echoes the caller's credentials
+ * back, CONNECT would make it an open tunnel.
+ */
+export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'CONNECT']);
+/** What a pattern may name: every method the gateway forwards, WebDAV's PROPFIND and MKCOL included. */
+export const FORWARDED_METHODS: readonly string[] = HTTP_METHODS.filter((method) => !REFUSED_METHODS.has(method));
+const METHODS = new Set(FORWARDED_METHODS);
 const SEGMENT = /^[A-Za-z0-9\-._~!$&'()+,;=:@%]+$/;
 
 /**

@@ -1,30 +1,27 @@
 /**
  * Forwarding to upstreams with undici: request and response bodies stream through, hop-by-hop
  * headers are dropped (RFC 9110 §7.6.1), the caller's credentials stay here unless the service
- * asks for them, and Gatehouse's identity headers are set by us only. Timeouts answer 504 and
- * connection failures 502, as problem JSON.
+ * asks for them, and Gatehouse's identity headers are set by us only. Failures are classified in
+ * upstream-failure.ts: timeouts answer 504 and connection failures 502, as problem JSON.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import type { Expectations } from './expect.js';
 import type { Service } from './services.js';
+import { upstreamFailure } from './upstream-failure.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+// Forward()'s callers catch what it throws.
+export { UpstreamError } from './upstream-failure.js';
+
+/** Not copied either way: hop-by-hop, framing that undici redoes, and Expect, which the gateway meets itself (expect.ts). */
+const NOT_COPIED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
 const IDENTITY_HEADERS = ['x-gatehouse-client-id', 'x-gatehouse-subject', 'x-gatehouse-scope'];
 
 export interface Identity {
   clientId: string;
   subject: string;
   scope: string;
-}
-
-export class UpstreamError extends Error {
-  constructor(
-    readonly status: 502 | 504,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The header names listed in a Connection header. */
@@ -37,7 +34,7 @@ function forwardedHeaders(request: FastifyRequest, service: Service, identity: I
   const named = connectionOptions(request.headers.connection);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || IDENTITY_HEADERS.includes(name)) continue;
+    if (value === undefined || NOT_COPIED.has(name) || named.has(name) || IDENTITY_HEADERS.includes(name)) continue;
     if (name === 'authorization' && !service.passToken) continue;
     headers[name] = value;
   }
@@ -53,6 +50,16 @@ function forwardedHeaders(request: FastifyRequest, service: Service, identity: I
   return headers;
 }
 
+/**
+ * The error without what undici attaches to it (a parser error carries the upstream's bytes), not
+ * under `err`, whose serializer would log all of it. Its code goes as `errorCode`: the logger
+ * redacts every `*.code`, meant for authorization codes.
+ */
+function describe(error: unknown): { type: string; errorCode?: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  return { type: error.name, errorCode: (error as { code?: string }).code, message: error.message, stack: error.stack };
+}
+
 interface Upstream {
   pool: Pool;
   /** The upstream URL's path, without a trailing slash: requests' paths go after it. */
@@ -64,6 +71,11 @@ export class Proxy {
   private readonly pools = new Map<string, Pool>();
   /** Per upstream URL, parsed once: not on every request. */
   private readonly upstreams = new Map<string, Upstream>();
+
+  constructor(
+    private readonly log: FastifyBaseLogger,
+    private readonly expectations: Expectations,
+  ) {}
 
   private upstream(url: string): Upstream {
     let upstream = this.upstreams.get(url);
@@ -80,6 +92,7 @@ export class Proxy {
   async forward(request: FastifyRequest, reply: FastifyReply, service: Service, path: string, search: string, identity: Identity, onAnswer?: (reply: FastifyReply) => void): Promise<FastifyReply> {
     const upstream = this.upstream(service.upstream);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    this.expectations.continue(request.raw, reply.raw);
     let response: Dispatcher.ResponseData<unknown>;
     try {
       response = await upstream.pool.request({
@@ -91,14 +104,18 @@ export class Proxy {
         bodyTimeout: service.timeoutMs,
       });
     } catch (error) {
-      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) throw new UpstreamError(504, `the upstream of ${service.name} did not answer within ${service.timeoutMs} ms`);
-      throw new UpstreamError(502, `the upstream of ${service.name} could not be reached`);
+      const failure = upstreamFailure(error, service.name, service.timeoutMs);
+      // A caller that hung up mid-upload fails the forward too: nobody to answer, no defect.
+      const callerLeft = request.raw.destroyed && !request.raw.complete;
+      // The query string and the headers may carry secrets: neither is logged.
+      if (failure.unexpected && !callerLeft) this.log.error({ service: service.name, method: request.method, path, error: describe(error) }, failure.message);
+      throw failure;
     }
     reply.code(response.statusCode);
     // Headers the upstream's Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
     const named = connectionOptions(response.headers.connection);
     for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) reply.header(name, value);
+      if (value !== undefined && !NOT_COPIED.has(name) && !named.has(name)) reply.header(name, value);
     }
     // A body the upstream framed by length keeps its length (undici delivers exactly that many
     // bytes): the client learns the size, and the body goes out as is rather than in chunks. A

@@ -1,8 +1,8 @@
 /**
  * The gateway on GATEWAY_PORT (INTERFACE.md "Gateway"): normalise the path → find the service →
- * verify the bearer token locally (no database read) → the token's issuer must be the service's
- * tenant → a scope pattern must allow the method and path, checked on every request → forward.
- * Errors are RFC 6750 challenges with RFC 9457 problem bodies.
+ * refuse TRACE (methods.ts) → verify the bearer token locally (no database read) → the token's
+ * issuer must be the service's tenant → a scope pattern must allow the method and path, checked on
+ * every request → forward. Errors are RFC 6750 challenges with RFC 9457 problem bodies.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
@@ -12,16 +12,23 @@ import { TokenRejected } from '../oauth/token-verifier.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { normalisePath, UnsafePathError } from './path.js';
 import { Proxy, UpstreamError } from './proxy.js';
+import { Expectations } from './expect.js';
+import { FORWARDED_METHODS, methodRefused, REFUSED_METHODS, routeEveryForwardedMethod } from './methods.js';
+import { sendProblem, type Problem } from './problem.js';
+import { answerUnparsedRequest, refuseConnect } from './protocol-refusals.js';
 import type { ServiceRegistry } from './services.js';
 import type { ScopeMatchers } from './scope-matchers.js';
 import { countAnswer, serveMetricsWith } from '../metrics/http.js';
 import { frameworkErrors } from '../http/framework-errors.js';
+import { statusTitle } from '../http/problem-names.js';
 import { lazyRequestLogger } from '../http/request-logger.js';
 
 /** Every proxied path is one route, so one metrics label. */
 const GATEWAY_ROUTE = '/*';
 
 const REALM = 'gatehouse';
+
+const notFound = (path: string): Problem => ({ status: 404, title: 'Not found', detail: `no service under ${path}` });
 
 export interface GatewayOptions {
   services: ServiceRegistry;
@@ -31,29 +38,29 @@ export interface GatewayOptions {
   isDraining?: () => boolean;
 }
 
-function problem(reply: FastifyReply, status: number, title: string, detail: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply
-    .code(status)
-    .headers({ 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers })
-    .send(JSON.stringify({ type: `urn:gatehouse:problem:${title.toLowerCase().replace(/[^a-z]+/g, '-')}`, title, status, detail }));
-}
-
 /**
- * A fastify app set up to forward: no request logging, bodies streamed through untouched, the
- * upstream pools closed with the app. The gateway builds on it; so does the no-auth baseline of
- * bench/gateway.ts, so the two differ by auth alone.
+ * A fastify app set up to forward: no request logging, bodies streamed through untouched, every
+ * method the gateway forwards known to the router, requests refused below the router answered in
+ * problem JSON, the upstream pools closed with the app. The gateway builds on it; so does the
+ * no-auth baseline of bench/gateway.ts, so the two differ by auth alone.
  */
 export function proxyApp(log: FastifyBaseLogger): { app: FastifyInstance; proxy: Proxy } {
   const app = Fastify({
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyRequestLogger,
-    return503OnClosing: true,
+    // While closing, fastify would answer a request arriving on an open connection with a 503 of
+    // its own shape. Serving it is better: fastify then closes that connection, and the upstream
+    // pools close only after the last request in flight (onClose runs once the server is closed).
+    return503OnClosing: false,
     frameworkErrors: frameworkErrors(() => true),
+    clientErrorHandler: answerUnparsedRequest,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-  const proxy = new Proxy();
+  routeEveryForwardedMethod(app);
+  refuseConnect(app.server);
+  const proxy = new Proxy(log, new Expectations(app.server));
   app.addHook('onClose', () => proxy.close());
   return { app, proxy };
 }
@@ -71,13 +78,13 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
   };
   app.setErrorHandler((error, _request, reply) => counted(answerError(error, reply)));
   const answerError = (error: unknown, reply: FastifyReply): FastifyReply => {
-    if (error instanceof OAuthError) return problem(reply, error.status, error.status === 403 ? 'Forbidden' : error.status === 401 ? 'Unauthorized' : 'Bad request', error.description, error.headers);
-    if (error instanceof UpstreamError) return problem(reply, error.status, error.status === 504 ? 'Gateway timeout' : 'Bad gateway', error.message);
-    if (isStoreUnavailable(error)) return problem(reply, 503, 'Service unavailable', 'the gateway cannot reach its store; retry shortly', { 'retry-after': '1' });
+    if (error instanceof OAuthError) return sendProblem(reply, { status: error.status, title: error.status === 403 ? 'Forbidden' : error.status === 401 ? 'Unauthorized' : 'Bad request', detail: error.description, headers: error.headers });
+    if (error instanceof UpstreamError) return sendProblem(reply, { status: error.status, title: error.status === 504 ? 'Gateway timeout' : 'Bad gateway', detail: error.message });
+    if (isStoreUnavailable(error)) return sendProblem(reply, { status: 503, title: 'Service unavailable', detail: 'the gateway cannot reach its store; retry shortly', headers: { 'retry-after': '1' } });
     const status = (error as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return problem(reply, status, 'Bad request', (error as Error).message);
+    if (status && status >= 400 && status < 500) return sendProblem(reply, { status, title: statusTitle(status), detail: (error as Error).message });
     gh.log.error({ err: error }, 'unexpected error in the gateway');
-    return problem(reply, 500, 'Internal error', 'the gateway could not complete the request');
+    return sendProblem(reply, { status: 500, title: 'Internal error', detail: 'the gateway could not complete the request' });
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -101,17 +108,19 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
     try {
       normal = normalisePath(rawPath);
     } catch (error) {
-      if (error instanceof UnsafePathError) return counted(problem(reply, 400, 'Bad request', error.message));
+      if (error instanceof UnsafePathError) return counted(sendProblem(reply, { status: 400, title: 'Bad request', detail: error.message }));
       throw error;
     }
     const service = await options.services.route(normal.path);
-    if (!service) return counted(problem(reply, 404, 'Not found', `no service under ${normal.path}`));
-    if (!options.feedHealthy()) return counted(problem(reply, 503, 'Service unavailable', 'this node lost the revocation feed; it refuses to decide on stale state', { 'retry-after': '1' }));
+    if (!service) return counted(sendProblem(reply, notFound(normal.path)));
+    if (!options.feedHealthy()) return counted(sendProblem(reply, { status: 503, title: 'Service unavailable', detail: 'this node lost the revocation feed; it refuses to decide on stale state', headers: { 'retry-after': '1' } }));
     const tenant = await gh.tenants.get(service.tenantId);
-    if (!tenant) return counted(problem(reply, 404, 'Not found', `no service under ${normal.path}`));
+    if (!tenant) return counted(sendProblem(reply, notFound(normal.path)));
+    // Refused with or without a token: no credentials are needed to learn that.
+    if (REFUSED_METHODS.has(request.method)) return counted(sendProblem(reply, methodRefused(request.method)));
 
     const token = bearerToken(request, REALM, tenant.tenant.settings.compat.oauth_scheme);
-    if (!token) return counted(problem(reply, 401, 'Unauthorized', 'an access token is required', { 'www-authenticate': `Bearer realm="${REALM}"` }));
+    if (!token) return counted(sendProblem(reply, { status: 401, title: 'Unauthorized', detail: 'an access token is required', headers: { 'www-authenticate': `Bearer realm="${REALM}"` } }));
     let verified;
     try {
       verified = await gh.tokenVerifier.verify(token, tenant);
@@ -127,6 +136,10 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
     const { claims } = verified;
     return proxy.forward(request, reply, service, normal.path, search, { clientId: claims.client_id, subject: claims.sub, scope: claims.scope ?? '' }, counted);
   };
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: GATEWAY_ROUTE, handler, exposeHeadRoute: false });
+  // TRACE goes through the handler to be refused there, after the path checks (INTERFACE.md: 400
+  // for an unsafe path, 404 under no service); CONNECT never reaches fastify (protocol-refusals.ts).
+  app.route({ method: [...FORWARDED_METHODS, 'TRACE'], url: GATEWAY_ROUTE, handler, exposeHeadRoute: false });
+  // What the router cannot match is not a path (`OPTIONS *`): the handler refuses it as it refuses any unsafe path.
+  app.setNotFoundHandler(handler);
   return app;
 }

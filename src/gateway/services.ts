@@ -6,7 +6,7 @@
 import type { Actor } from '../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
 import { nowS } from '../domain/time.js';
-import type { Store } from '../store/index.js';
+import type { Repositories, Store } from '../store/index.js';
 import type { Service } from '../store/services.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { normalisePath, UnsafePathError } from './path.js';
@@ -33,6 +33,22 @@ export function serviceView(service: Service): Record<string, unknown> {
 function overlaps(a: string, b: string): boolean {
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   return long === short || long.startsWith(`${short}/`);
+}
+
+/**
+ * Writes a service with a prefix new to it, refused if that prefix overlaps another service's.
+ * Writers of services are locked out until the transaction ends, so no prefix written meanwhile
+ * escapes the check: overlapping prefixes sent at once, even by two tenants, leave one. The
+ * check follows the write so that on SQLite the transaction holds the write lock before it reads.
+ */
+async function claimPrefix(tx: Repositories, service: Service, write: () => Promise<void>): Promise<void> {
+  await tx.services.lockWriters();
+  await write();
+  for (const other of await tx.services.all()) {
+    if (other.tenantId === service.tenantId && other.name === service.name) continue;
+    // Prefixes are global: reporting the other service's tenant would leak it, so only the prefix is named.
+    if (overlaps(service.pathPrefix, other.pathPrefix)) throw new ConflictError(`path_prefix ${service.pathPrefix} overlaps the existing prefix ${other.pathPrefix}`);
+  }
 }
 
 export class ServiceRegistry {
@@ -70,11 +86,10 @@ export class ServiceRegistry {
     const name = typeof input.name === 'string' && NAME.test(input.name) ? input.name : (errors.push({ field: 'name', message: 'name is required: letters, digits, _ . - (up to 64)' }), '');
     const fields = this.validate(input, undefined, errors);
     if (errors.length) throw new ValidationError(errors);
-    if (await this.store.services.get(tenantId, name)) throw new ConflictError(`a service named "${name}" already exists`);
-    await this.checkPrefixFree(fields.pathPrefix);
     const now = nowS();
     const service: Service = { tenantId, name, ...fields, createdAt: now, updatedAt: now };
-    await this.save(service, actor, 'service.created', (tx) => tx.services.insert(service));
+    // A taken name (in any case) or prefix fails the insert on its unique key: a DuplicateError, 409.
+    await this.save(service, actor, 'service.created', (tx) => claimPrefix(tx, service, () => tx.services.insert(service)));
     return service;
   }
 
@@ -85,9 +100,9 @@ export class ServiceRegistry {
     if (input.name !== undefined && input.name !== name) errors.push({ field: 'name', message: 'the name of a service cannot change' });
     const fields = this.validate(input, current, errors);
     if (errors.length) throw new ValidationError(errors);
-    if (fields.pathPrefix !== current.pathPrefix) await this.checkPrefixFree(fields.pathPrefix, current);
     const service: Service = { ...current, ...fields, updatedAt: nowS() };
-    await this.save(service, actor, 'service.updated', (tx) => tx.services.update(service));
+    const moved = service.pathPrefix !== current.pathPrefix;
+    await this.save(service, actor, 'service.updated', (tx) => (moved ? claimPrefix(tx, service, () => tx.services.update(service)) : tx.services.update(service)));
     return service;
   }
 
@@ -97,21 +112,13 @@ export class ServiceRegistry {
     await this.save(current, actor, 'service.deleted', (tx) => tx.services.delete(tenantId, name).then(() => undefined));
   }
 
-  private async save(service: Service, actor: Actor, action: string, write: (tx: Parameters<Parameters<ChangeFeed['write']>[0]>[0]) => Promise<void>): Promise<void> {
+  private async save(service: Service, actor: Actor, action: string, write: (tx: Repositories) => Promise<void>): Promise<void> {
     const now = nowS();
     await this.feed.write(async (tx) => {
       await write(tx);
       await tx.events.append({ tenantId: service.tenantId, kind: 'service.changed', target: service.name, payload: {}, createdAt: now });
       await tx.audit.append({ tenantId: service.tenantId, actor: actor.id, source: actor.source, action, target: service.name, detail: { path_prefix: service.pathPrefix, upstream: service.upstream }, createdAt: now });
     });
-  }
-
-  private async checkPrefixFree(prefix: string, except?: Service): Promise<void> {
-    for (const other of await this.store.services.all()) {
-      if (except && other.tenantId === except.tenantId && other.name === except.name) continue;
-      // Prefixes are global: reporting the other service's tenant would leak it, so only the prefix is named.
-      if (overlaps(prefix, other.pathPrefix)) throw new ConflictError(`path_prefix ${prefix} overlaps the existing prefix ${other.pathPrefix}`);
-    }
   }
 
   private validate(input: Record<string, unknown>, base: Service | undefined, errors: FieldError[]): Pick<Service, 'pathPrefix' | 'upstream' | 'timeoutMs' | 'passToken'> {

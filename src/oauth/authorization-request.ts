@@ -74,6 +74,8 @@ export async function parseAuthorizationRequest(params: Params, tenant: TenantCo
 
   const responseType = params.response_type === 'token' ? 'token' : 'code';
   const fail = (error: OAuthError) => new RedirectableError(error, { redirectUri, responseType, state: params.state });
+  // RFC 6749 §4.1.2.1: a missing parameter is invalid_request; an unknown value unsupported_response_type.
+  if (params.response_type === undefined) throw fail(invalidRequest('response_type is required (code or token)'));
   if (params.response_type !== 'code' && params.response_type !== 'token') {
     throw fail(new OAuthError('unsupported_response_type', 'response_type must be code or token'));
   }

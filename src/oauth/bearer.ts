@@ -13,8 +13,11 @@ export function bearerToken(request: FastifyRequest, realm: string, allowOAuthSc
   const header = request.headers.authorization;
   if (!header) return undefined;
   if (allowBare && /^[A-Za-z0-9\-._~+/]+=*$/.test(header.trim())) return header.trim();
-  const match = /^(Bearer|OAuth) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
-  if (!match) throw bearerError('invalid_request', 'the Authorization header must be "Bearer <token>"', realm);
-  if (match[1]!.toLowerCase() === 'oauth' && !allowOAuthScheme) throw bearerError('invalid_request', 'the OAuth authorization scheme is not enabled for this tenant (compat.oauth_scheme)', realm);
-  return match[2];
+  const [scheme = '', ...rest] = header.trim().split(/ +/);
+  // RFC 6750 §3.1: another scheme (Basic, or OAuth where the tenant has not enabled it) is a
+  // request without a token: the caller answers 401 with a bare challenge.
+  if (!/^bearer$/i.test(scheme) && !(allowOAuthScheme && /^oauth$/i.test(scheme))) return undefined;
+  const token = rest.length === 1 ? rest[0]! : '';
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw bearerError('invalid_request', `the Authorization header must be "${scheme} <token>"`, realm);
+  return token;
 }

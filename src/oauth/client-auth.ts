@@ -33,10 +33,11 @@ function decodeBasicPart(part: string): string {
 }
 
 export function presentedCredentials(authorization: string | undefined, body: Params): PresentedCredentials {
-  const basic = authorization !== undefined && /^basic /i.test(authorization);
+  // A bare "Basic" is a failed Basic attempt too: it must get the Basic challenge (RFC 6749 §5.2).
+  const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization);
   if (basic) {
     if (body.client_secret !== undefined) throw invalidRequest('use one client authentication method: HTTP Basic or client_secret in the body, not both');
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const decoded = Buffer.from(authorization.slice(5).trim(), 'base64').toString('utf8');
     const sep = decoded.indexOf(':');
     if (sep < 0) throw invalidClient('malformed HTTP Basic credentials', true);
     const clientId = decodeBasicPart(decoded.slice(0, sep));

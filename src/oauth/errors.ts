@@ -80,5 +80,10 @@ export function bearerError(code: 'invalid_token' | 'insufficient_scope' | 'inva
   return new OAuthError(code, description, { headers: { 'www-authenticate': `Bearer ${parts.join(', ')}` } });
 }
 
+/** RFC 6750 §3.1: a request without a token gets a bare challenge, without an error code in it. */
+export function missingToken(realm: string, description: string): OAuthError {
+  return new OAuthError('invalid_token', description, { headers: { 'www-authenticate': `Bearer realm="${realm}"` } });
+}
+
 export const temporarilyUnavailable = () =>
   new OAuthError('temporarily_unavailable', 'the authorization server cannot reach its store right now; retry shortly', { headers: { 'retry-after': '1' } });

@@ -20,7 +20,12 @@ export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse 
   revocationEndpoint(app, gh);
   jwksEndpoint(app, gh);
   discoveryEndpoints(app, gh);
-  registrationEndpoints(app, gh);
+  // RFC 7591 §3.2.2: metadata with text the store cannot keep is refused before the endpoint runs,
+  // and answers invalid_client_metadata all the same, as the endpoint's own checks do.
+  await app.register(async (registration) => {
+    registration.setErrorHandler(oauthErrorHandler(gh.log, 'invalid_client_metadata'));
+    registrationEndpoints(registration, gh);
+  });
   userinfoEndpoint(app, gh);
   apiKeyEndpoints(app, gh);
 }

@@ -5,12 +5,19 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { OAuthError, temporarilyUnavailable } from './errors.js';
+import { OAuthError, temporarilyUnavailable, type OAuthErrorCode } from './errors.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { UnknownTenantError } from '../tenancy/resolve-tenant.js';
+import { UnstorableText } from '../http/unstorable-text.js';
+import { describeFrameworkError } from '../http/framework-errors.js';
 
-export function toOAuthError(error: unknown, log: Logger): OAuthError {
+/**
+ * `unstorableBody` is the code of a body refused for text the store cannot keep: invalid_request,
+ * or RFC 7591 §3.2.2's invalid_client_metadata where the body is client metadata.
+ */
+export function toOAuthError(error: unknown, log: Logger, unstorableBody: OAuthErrorCode = 'invalid_request'): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (error instanceof UnstorableText) return new OAuthError(error.part === 'body' ? unstorableBody : 'invalid_request', error.message);
   if (error instanceof UnknownTenantError) return new OAuthError('invalid_request', error.message, { status: 404 });
   if (isStoreUnavailable(error)) {
     log.warn({ err: error }, 'store unavailable');
@@ -18,15 +25,15 @@ export function toOAuthError(error: unknown, log: Logger): OAuthError {
   }
   const fastifyError = error as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new OAuthError('invalid_request', fastifyError.validation ? `malformed request: ${fastifyError.message}` : fastifyError.message, { status: fastifyError.statusCode });
+    return new OAuthError('invalid_request', fastifyError.validation ? `malformed request: ${fastifyError.message}` : describeFrameworkError(fastifyError), { status: fastifyError.statusCode });
   }
   log.error({ err: error }, 'unexpected error');
   return new OAuthError('server_error', 'the server could not complete the request');
 }
 
-export function oauthErrorHandler(log: Logger) {
+export function oauthErrorHandler(log: Logger, unstorableBody?: OAuthErrorCode) {
   return (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-    const oauthError = toOAuthError(error, log);
+    const oauthError = toOAuthError(error, log, unstorableBody);
     reply.code(oauthError.status).headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauthError.headers }).send(oauthError.toJSON());
   };
 }

@@ -1,6 +1,6 @@
 /** Resolving the `scope` parameter of a token request against what a client may have. */
 import { parseScopeParam } from '../domain/scope.js';
-import { invalidRequest, invalidScope } from './errors.js';
+import { invalidScope } from './errors.js';
 
 /**
  * INTERFACE.md: an omitted scope means every scope associated with the client; a requested scope
@@ -9,7 +9,8 @@ import { invalidRequest, invalidScope } from './errors.js';
 export function grantedScopes(requested: string | undefined, allowed: string[]): string[] {
   if (requested === undefined) return [...allowed];
   const names = parseScopeParam(requested);
-  if (!names) throw invalidRequest('scope must be space-separated scope names (RFC 6749 §3.3)');
+  // RFC 6749 §5.2: invalid_scope covers a malformed scope too.
+  if (!names) throw invalidScope('scope must be scope names separated by single spaces (RFC 6749 §3.3)');
   const refused = names.filter((name) => !allowed.includes(name));
   if (refused.length > 0) throw invalidScope(`scope(s) not allowed for this client: ${refused.join(' ')}`);
   return names;

@@ -1,6 +1,12 @@
 import type { Executor } from './executor.js';
 import type { ApiKeyRow } from './schema.js';
 
+/** Position after the last key of a page: newest first, by (created_at, id). */
+export interface ApiKeyCursor {
+  createdAt: number;
+  id: string;
+}
+
 export class ApiKeyStore {
   constructor(private readonly db: Executor) {}
 
@@ -16,8 +22,12 @@ export class ApiKeyStore {
     return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   }
 
-  async ofUser(tenantId: string, userId: string): Promise<ApiKeyRow[]> {
-    return this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+  /** A user's keys, newest first: all of them, or a page of `limit` after `cursor`. */
+  async ofUser(tenantId: string, userId: string, page: { limit: number; cursor?: ApiKeyCursor }): Promise<ApiKeyRow[]> {
+    let query = this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId);
+    const cursor = page.cursor;
+    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
   }
 
   async ofClient(tenantId: string, clientId: string): Promise<ApiKeyRow[]> {

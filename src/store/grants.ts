@@ -88,8 +88,11 @@ export class GrantStore {
       .execute();
   }
 
-  async listConsents(tenantId: string, userId: string): Promise<ConsentRow[]> {
-    return this.db.selectFrom('consents').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('client_id').execute();
+  /** Ordered by client_id; `after` is the last client_id of the previous page. */
+  async listConsents(tenantId: string, userId: string, limit: number, after?: string): Promise<ConsentRow[]> {
+    let query = this.db.selectFrom('consents').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId);
+    if (after !== undefined) query = query.where('client_id', '>', after);
+    return query.orderBy('client_id').limit(limit).execute();
   }
 
   async deleteConsent(tenantId: string, userId: string, clientId: string): Promise<boolean> {

@@ -19,6 +19,7 @@ import { ServiceStore } from './services.js';
 import { ApiKeyStore } from './api-keys.js';
 import { RateLimitStore } from './rate-limits.js';
 import { TransactionBatcher } from './transaction-batcher.js';
+import { asDuplicate } from './duplicates.js';
 
 export interface Repositories {
   tenants: TenantStore;
@@ -50,7 +51,7 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
     sessions: new SessionStore(db),
     grants: new GrantStore(db),
     lockout: new LockoutStore(db),
-    services: new ServiceStore(db),
+    services: new ServiceStore(db, dialect),
     apiKeys: new ApiKeyStore(db),
     rateLimits: new RateLimitStore(db),
   };
@@ -58,7 +59,10 @@ function repositories(db: Executor, dialect: Dialect): Repositories {
 
 export interface Store extends Repositories {
   dialect: Dialect;
-  /** Runs `fn` in one transaction: all of its writes commit together or not at all. */
+  /**
+   * Runs `fn` in one transaction: all of its writes commit together or not at all. A write that
+   * hits a unique key fails with a DuplicateError.
+   */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** A cheap round trip, for readiness. */
   ping(): Promise<void>;
@@ -71,8 +75,12 @@ export function createStore(db: Db): Store {
   return {
     ...repositories(db.kysely, db.dialect),
     dialect: db.dialect,
-    transaction: (fn) =>
-      batcher ? batcher.run((trx) => fn(repositories(trx, db.dialect))) : db.kysely.transaction().execute((trx) => fn(repositories(trx, db.dialect))),
+    transaction: (fn) => {
+      const run = batcher ? batcher.run((trx) => fn(repositories(trx, db.dialect))) : db.kysely.transaction().execute((trx) => fn(repositories(trx, db.dialect)));
+      return run.catch((error: unknown) => {
+        throw asDuplicate(error);
+      });
+    },
     ping: async () => {
       await db.kysely.selectFrom('tenants').select('id').limit(1).execute();
     },

@@ -14,6 +14,7 @@ import * as purgeIndexes from './migrations/007-purge-indexes.js';
 import * as apiKeyInvalidation from './migrations/008-api-key-invalidation.js';
 import * as signingKeyWithdrawal from './migrations/009-signing-key-withdrawal.js';
 import * as clientSecretOverlap from './migrations/010-client-secret-overlap.js';
+import * as serviceNameKeys from './migrations/011-service-name-keys.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -27,6 +28,7 @@ const steps: Record<string, Step> = {
   '008-api-key-invalidation': apiKeyInvalidation,
   '009-signing-key-withdrawal': signingKeyWithdrawal,
   '010-client-secret-overlap': clientSecretOverlap,
+  '011-service-name-keys': serviceNameKeys,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -216,6 +216,8 @@ export interface RateLimitCounterRow {
 export interface ServiceRow {
   tenant_id: string;
   name: string;
+  /** lower(name), or name where migration 011 kept names differing only by case; null if written by a node older than 011. */
+  name_key: string | null;
   path_prefix: string;
   upstream: string;
   timeout_ms: number;

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { Dialect } from './db.js';
 import { bit, type Executor } from './executor.js';
 import type { ServiceRow } from './schema.js';
 
@@ -11,7 +13,6 @@ export interface Service {
   createdAt: number;
   updatedAt: number;
 }
-
 
 function toService(row: ServiceRow): Service {
   return {
@@ -30,6 +31,7 @@ function toRow(service: Service): ServiceRow {
   return {
     tenant_id: service.tenantId,
     name: service.name,
+    name_key: service.name.toLowerCase(),
     path_prefix: service.pathPrefix,
     upstream: service.upstream,
     timeout_ms: service.timeoutMs,
@@ -40,7 +42,20 @@ function toRow(service: Service): ServiceRow {
 }
 
 export class ServiceStore {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * In a transaction: makes every other transaction that would write services wait until this
+   * one ends, so what it reads of the prefixes stays true until it commits. SQLite has a single
+   * writer already. On PostgreSQL, SHARE ROW EXCLUSIVE conflicts with itself and with every
+   * insert, update and delete, but not with reads: the gateway keeps routing meanwhile.
+   */
+  async lockWriters(): Promise<void> {
+    if (this.dialect === 'postgres') await sql`lock table services in share row exclusive mode`.execute(this.db);
+  }
 
   /** Every service of every tenant: the gateway's route table is global (prefixes are unique across tenants). */
   async all(): Promise<Service[]> {
@@ -63,7 +78,8 @@ export class ServiceStore {
   }
 
   async update(service: Service): Promise<void> {
-    const { tenant_id, name, created_at, ...rest } = toRow(service);
+    // name_key stays as stored: rows kept apart by migration 011 have a key that is not their name's lower case.
+    const { tenant_id, name, name_key, created_at, ...rest } = toRow(service);
     await this.db.updateTable('services').set(rest).where('tenant_id', '=', tenant_id).where('name', '=', name).execute();
   }
 

@@ -34,6 +34,16 @@ export class TenantStore {
     return row && toTenant(row);
   }
 
+  /**
+   * In a transaction: the tenant, locked until the transaction ends, so that a read-modify-write of
+   * its settings loses no change made meanwhile. A no-op update takes the row's lock on either
+   * database (SQLite: the write lock).
+   */
+  async getForUpdate(id: string): Promise<Tenant | undefined> {
+    await this.db.updateTable('tenants').set((eb) => ({ name: eb.ref('name') })).where('id', '=', id).execute();
+    return this.get(id);
+  }
+
   /** Inserts the tenant unless it exists; true when this call created it. */
   async insertIfMissing(tenant: Tenant): Promise<boolean> {
     const result = await this.db

@@ -212,6 +212,11 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     const selected = (chosen === undefined ? [] : Array.isArray(chosen) ? chosen : [chosen]).filter((s): s is string => typeof s === 'string');
     if (selected.some((scope) => !offered.includes(scope))) throw new PageError(400, 'A scope was selected that the application did not ask for.');
     const scopes = offered.filter((scope) => selected.includes(scope));
+    // Granting with every box unticked would hand the client a token for nothing: it is a denial.
+    if (offered.length > 0 && scopes.length === 0) {
+      await gh.store.sessions.takeRequest(pending.id);
+      throw new RedirectableError(new OAuthError('access_denied', 'the user granted none of the requested scopes'), pending.request);
+    }
     await gh.store.grants.saveConsent({ tenant_id: tenant.tenant.id, user_id: signedIn.user.id, client_id: pending.client.clientId, scope: scopes.join(' '), created_at: nowS() });
     await gh.store.audit.append({ tenantId: tenant.tenant.id, actor: signedIn.user.id, source: request.ip, action: 'consent.granted', target: `${signedIn.user.id} ${pending.client.clientId}`, detail: { scope: scopes.join(' ') }, createdAt: nowS() });
     return finish(request, reply, pending, signedIn.user, scopes, signedIn.authTime);

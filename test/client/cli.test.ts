@@ -176,7 +176,6 @@ describe('gatehouse-call CLI against Gatehouse', () => {
   });
 
   test('exit codes and messages say what to fix', async () => {
-    // A profile with no cached token (a cached one would still serve: the cache is keyed by URL, client, scope, subject).
     const badSecret = await runCli(configDir, ['token', '--profile', 'bad', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', machine.id, '--client-secret', 'wrong-secret']);
     assert.equal(badSecret.code, 3);
     assert.match(badSecret.stderr, /invalid_client/);
@@ -201,5 +200,41 @@ describe('gatehouse-call CLI against Gatehouse', () => {
     const usage = await runCli(configDir, ['call', 'GET']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /usage: gatehouse-call call METHOD URL/);
+  });
+
+  test('a cached token is reused only with the credentials that obtained it: a wrong secret or password is refused by the server', async () => {
+    const tokenFile = path.join(configDir, 'tokens.json');
+    const stored = () => JSON.parse(fs.readFileSync(tokenFile, 'utf8'));
+    const machineFlags = (secret: string) => ['--profile', 'rotating', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', machine.id, '--client-secret', secret, '--scope', 'orders.read'];
+    const first = await runCli(configDir, ['token', ...machineFlags(machine.secret)]);
+    assert.equal(first.code, 0, first.stderr);
+    const cached = stored().rotating;
+    assert.equal(cached.set.accessToken, first.stdout.trim());
+
+    for (const args of [
+      ['token', ...machineFlags('nope')],
+      ['call', 'GET', `${stack.gateway}/orders/1`, ...machineFlags('nope')],
+    ]) {
+      const refused = await runCli(configDir, args);
+      assert.equal(refused.code, 3, `${args[0]} with a wrong secret: ${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stderr, /invalid_client/);
+    }
+    assert.deepEqual(stored().rotating, cached, 'a failed run leaves the stored tokens as they were');
+    const again = await runCli(configDir, ['token', ...machineFlags(machine.secret), '--verbose']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), first.stdout.trim(), 'the right secret still finds the cached token');
+    assert.doesNotMatch(again.stderr, /token endpoint: POST/, 'without a token request');
+
+    // The password grant: the password is a credential too.
+    const web = await stack.createClient({ client_name: 'cli-password', grant_types: ['password'], scope: 'orders.read' });
+    const passwordFlags = (password: string) => ['--profile', 'carol-pw', '--token-url', `${stack.server.url}/oauth/token`, '--client-id', web.id, '--client-secret', web.secret, '--grant', 'password', '--username', 'carol', '--password', password];
+    assert.equal((await runCli(configDir, ['token', ...passwordFlags('carol-password-1')])).code, 0);
+    const wrongPassword = await runCli(configDir, ['token', ...passwordFlags('not-carols-password')]);
+    assert.equal(wrongPassword.code, 3, wrongPassword.stderr);
+    assert.match(wrongPassword.stderr, /invalid_grant/);
+
+    // Only fingerprints: no secret or password reaches the token file.
+    const text = fs.readFileSync(tokenFile, 'utf8');
+    for (const secret of [machine.secret, web.secret, 'nope', 'carol-password-1', 'not-carols-password']) assert.ok(!text.includes(secret), 'no secret in tokens.json');
   });
 });

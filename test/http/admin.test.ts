@@ -113,6 +113,14 @@ for (const database of testDatabases()) {
         assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+"/);
       });
 
+      test('another authorization scheme is no token: 401 with a bare challenge (RFC 6750 §3.1)', async () => {
+        for (const authorization of [`Basic ${Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')}`, 'Token abc', `OAuth ${adminToken}`]) {
+          const response = await request(`${server.url}${API}/clients`, { headers: { authorization } });
+          assertProblem(response, 401);
+          assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+"$/, authorization.slice(0, 6));
+        }
+      });
+
       test('a garbage or tampered token: 401 invalid_token', async () => {
         const [header, payload, signature] = adminToken.split('.');
         const tampered = `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
@@ -132,9 +140,11 @@ for (const database of testDatabases()) {
         assert.match(response.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
       });
 
-      test('an unknown path or method under the API: 404 problem', async () => {
+      test('an unknown path under the API: 404 problem; an unsupported method: 405 problem with Allow', async () => {
         assertProblem(await api('GET', '/no-such-resource'), 404);
-        assertProblem(await api('PUT', '/clients'), 404);
+        const put = await api('PUT', '/clients');
+        assertProblem(put, 405);
+        assert.equal(put.headers.get('allow'), 'GET, HEAD, POST');
       });
 
       test('a body that is not JSON: a 4xx problem', async () => {
@@ -392,8 +402,9 @@ for (const database of testDatabases()) {
         assertProblem(await api('DELETE', '/scopes/admin'), 409);
         assertProblem(await api('DELETE', '/scopes/openid'), 409);
         assert.equal((await api('GET', '/scopes/admin')).body.built_in, true);
-        const patched = await api('PATCH', '/scopes/admin', { services: ['/**'] });
-        assert.ok(patched.status >= 400 && patched.status < 500, 'a built-in scope cannot be changed');
+        // It exists, so not 404: a conflict with what it is.
+        assertProblem(await api('PATCH', '/scopes/admin', { services: ['/**'] }), 409);
+        assert.deepEqual((await api('GET', '/scopes/admin')).body.services, []);
       });
 
       test('scopes page with limit and cursor', async () => {
@@ -576,7 +587,64 @@ for (const database of testDatabases()) {
         assertFieldError(await api('PATCH', '/settings', { lockout: { max_failures: 0 } }), 'lockout.max_failures');
         assertFieldError(await api('PATCH', '/settings', { allowed_grants: ['magic'] }), 'allowed_grants.0');
         assertFieldError(await api('PATCH', '/settings', { colour: 'red' }), 'colour');
+        assertFieldError(await api('PATCH', '/settings', { lockout: { wait_increment_s: 60, max_wait_s: 59 } }), 'lockout.max_wait_s');
+        assertFieldError(await api('PATCH', '/settings', { lockout: { wait_increment_s: before.lockout.max_wait_s + 1 } }), 'lockout.max_wait_s', 'against the stored cap');
         assert.deepEqual((await api('GET', '/settings')).body, before);
+        const equal = await api('PATCH', '/settings', { lockout: { max_wait_s: before.lockout.wait_increment_s } });
+        assert.equal(equal.status, 200, 'a cap of one increment is allowed');
+        assert.equal((await api('PATCH', '/settings', { lockout: before.lockout })).status, 200);
+      });
+    });
+
+    describe('users', () => {
+      test('roles: at most 100, on POST and PATCH', async () => {
+        const roles = (n: number) => Array.from({ length: n }, (_, i) => `role-${i}`);
+        assertFieldError(await api('POST', '/users', { username: `many-${suffix()}`, roles: roles(101) }), 'roles');
+        const created = await api('POST', '/users', { username: `hundred-${suffix()}`, roles: roles(100) });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal(created.body.roles.length, 100);
+        assertFieldError(await api('PATCH', `/users/${created.body.id}`, { roles: roles(101) }), 'roles');
+      });
+
+      test('consents page with limit and cursor; a bad limit or cursor is a 400', async () => {
+        const created = await api('POST', '/users', { username: `consenter-${suffix()}` });
+        const none = await api('GET', `/users/${created.body.id}/consents?limit=1`);
+        assert.equal(none.status, 200, JSON.stringify(none.body));
+        assert.deepEqual(none.body, { items: [], next_cursor: null });
+        // Consents come from the sign-in pages (test/http/sign-in.test.ts); seeded here directly.
+        for (const clientId of ['c-a', 'c-b', 'c-c']) {
+          await server.gh.store.grants.saveConsent({ tenant_id: 'default', user_id: created.body.id, client_id: clientId, scope: 'openid', created_at: nowS() });
+        }
+        const first = await api('GET', `/users/${created.body.id}/consents?limit=2`);
+        assert.deepEqual(first.body.items.map((c: { client_id: string }) => c.client_id), ['c-a', 'c-b']);
+        const second = await api('GET', `/users/${created.body.id}/consents?limit=2&cursor=${first.body.next_cursor}`);
+        assert.deepEqual(second.body.items.map((c: { client_id: string }) => c.client_id), ['c-c']);
+        assert.equal(second.body.next_cursor, null);
+        assertFieldError(await api('GET', `/users/${created.body.id}/consents?limit=abc`), 'limit');
+        assertFieldError(await api('GET', `/users/${created.body.id}/consents?cursor=zz`), 'cursor');
+      });
+    });
+
+    describe('services', () => {
+      test('names are unique per tenant case-insensitively: 409', async () => {
+        const name = `svc-${suffix()}`;
+        const service = (n: string, prefix: string) => api('POST', '/services', { name: n, path_prefix: prefix, upstream: 'http://127.0.0.1:9' });
+        assert.equal((await service(name, `/${name}`)).status, 201);
+        const clash = await service(name.toUpperCase(), `/${name}-other`);
+        assertProblem(clash, 409);
+        assert.match(clash.body.detail, /already exists/);
+        assertProblem(await service(`${name}-2`, `/${name}`), 409, 'the same prefix');
+      });
+
+      test('PATCH changes what it names and keeps the rest (timeout_ms included)', async () => {
+        const name = `svc-${suffix()}`;
+        const created = await api('POST', '/services', { name, path_prefix: `/${name}`, upstream: 'http://127.0.0.1:9', timeout_ms: 1500 });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const patched = await api('PATCH', `/services/${name}`, { pass_token: true });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        assert.equal(patched.body.pass_token, true);
+        assert.equal(patched.body.timeout_ms, 1500);
+        assert.equal((await api('GET', `/services/${name}`)).body.timeout_ms, 1500);
       });
     });
 

@@ -111,7 +111,44 @@ for (const database of testDatabases()) {
         await api(`/clients/${app.id}`, json('PATCH', { refresh_token_limit: null }, bearer(admin)));
       }
       const bare = await request(`${server.url}/oauth/gam/v2.0/userinfo`, { headers: { authorization: (await gamExchange(apiKey)).body.access_token } });
-      assert.equal(bare.status, 400, 'a bare token only with compat.gam');
+      assert.equal(bare.status, 401, 'a bare token only with compat.gam: else it is no token at all (RFC 6750 §3.1)');
+    });
+
+    test('compat.gam: scope=FullControl asks for everything, whatever the grant; GAM’s paths echo it and name the user', async () => {
+      const { api_key: apiKey } = (await generate()).body;
+      const password = await api('/clients', json('POST', { client_name: 'GAM password app', grant_types: ['password', 'client_credentials'], response_types: [], scope: GAM_SCOPES }, bearer(admin)));
+      assert.equal(password.status, 201, JSON.stringify(password.body));
+      const signIn = (path: string, scope?: string) =>
+        request(`${server.url}${path}`, form({ grant_type: 'password', username: 'userapikey', password: 'user-password-1', ...(scope ? { scope } : {}) }, { authorization: basic(password.body.client_id, password.body.client_secret) }));
+      const machine = (scope: string) => request(`${server.url}/oauth/token`, form({ grant_type: 'client_credentials', scope }, { authorization: basic(app.id, app.secret) }));
+      assert.equal((await machine('FullControl')).body.error, 'invalid_scope', 'only with compat.gam');
+      const signedIn = await signIn('/oauth/access_token');
+      assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+      assert.equal(signedIn.body.user_guid, userId, 'the password grant names the user, as the key exchange does');
+      await api('/settings', json('PATCH', { compat: { gam: true } }, bearer(admin)));
+      try {
+        const listed = await api('/scopes/FullControl', { headers: bearer(admin) });
+        assert.equal(listed.status, 200, 'a built-in scope while compat.gam is on');
+        assert.equal(listed.body.built_in, true);
+        const associated = await api(`/clients/${app.id}`, json('PATCH', { scope: 'FullControl' }, bearer(admin)));
+        assert.equal(associated.status, 400, 'a request-time alias is not associated with clients');
+
+        const all = await machine('FullControl');
+        assert.equal(all.status, 200, JSON.stringify(all.body));
+        assert.equal(all.body.scope, GAM_SCOPES, 'the standard path answers with what was granted');
+        assert.equal(decodeJwt(all.body.access_token).scope, GAM_SCOPES);
+        const viaKey = await request(`${server.url}/oauth/access_token`, form({ client_id: app.id, client_secret: app.secret, grant_type: 'password', api_key: apiKey, authentication_type_name: 'apikey', scope: 'FullControl' }));
+        assert.equal(viaKey.status, 200, JSON.stringify(viaKey.body));
+        assert.equal(viaKey.body.scope, 'FullControl', 'seed 001 echoes the request');
+        assert.equal(decodeJwt(viaKey.body.access_token).scope, GAM_SCOPES);
+        const gamPassword = await signIn('/oauth/gam/v2.0/access_token', 'FullControl');
+        assert.equal(gamPassword.status, 200, JSON.stringify(gamPassword.body));
+        assert.equal(gamPassword.body.scope, 'FullControl');
+        assert.equal(gamPassword.body.user_guid, userId);
+      } finally {
+        await api('/settings', json('PATCH', { compat: { gam: false } }, bearer(admin)));
+      }
+      assert.equal((await api('/scopes/FullControl', { headers: bearer(admin) })).status, 404);
     });
 
     test('RFC 8693 token exchange with the API-key token type', async () => {
@@ -224,6 +261,42 @@ for (const database of testDatabases()) {
         assert.equal((await refresh(refreshed.refresh_token)).body.error, 'invalid_grant', 'no refresh after the key expired');
       } finally {
         await api(`/clients/${app.id}`, json('PATCH', { api_key_timeout_hours: 0, access_token_lifetime: 3600 }, bearer(admin)));
+      }
+    });
+
+    test('the list pages with limit and cursor, newest first, and refuses a bad limit or cursor', async () => {
+      const user = await api('/users', json('POST', { username: 'pager', password: 'pager-password-1' }, bearer(admin)));
+      assert.equal(user.status, 201, JSON.stringify(user.body));
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await generate({ client_id: app.id }, user.body.id)).body.id);
+      // Two keys of one older second, one between: newest first, and a tie split across pages loses nothing.
+      const db = openDb(databaseUrl);
+      try {
+        await db.kysely.updateTable('api_keys').set({ created_at: 1000 }).where('id', 'in', [ids[0]!, ids[1]!]).execute();
+        await db.kysely.updateTable('api_keys').set({ created_at: 2000 }).where('id', '=', ids[2]!).execute();
+      } finally {
+        await db.close();
+      }
+      const paged: { id: string; created_at: number }[] = [];
+      let cursor: string | null = null;
+      do {
+        const listed = await api(`/users/${user.body.id}/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: bearer(admin) });
+        assert.equal(listed.status, 200, JSON.stringify(listed.body));
+        assert.ok(listed.body.items.length <= 2);
+        paged.push(...listed.body.items);
+        cursor = listed.body.next_cursor;
+      } while (cursor);
+      assert.deepEqual(paged.map((k) => k.id).sort(), [...ids].sort(), 'every key once');
+      const times = paged.map((k) => k.created_at);
+      assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+      assert.deepEqual(times.slice(-3), [2000, 1000, 1000]);
+      const all = await api(`/users/${user.body.id}/api-keys`, { headers: bearer(admin) });
+      assert.deepEqual(all.body.items.map((k: { id: string }) => k.id), paged.map((k) => k.id));
+      assert.equal(all.body.next_cursor, null);
+      for (const [query, field] of [['limit=abc', 'limit'], ['limit=0', 'limit'], ['limit=501', 'limit'], ['cursor=zz', 'cursor']]) {
+        const refused = await api(`/users/${user.body.id}/api-keys?${query}`, { headers: bearer(admin) });
+        assert.equal(refused.status, 400, query);
+        assert.ok(refused.body.errors.some((e: { field: string }) => e.field === field), `${query}: ${JSON.stringify(refused.body)}`);
       }
     });
 

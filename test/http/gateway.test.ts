@@ -2,14 +2,17 @@
  * The gateway (INTERFACE.md "Gateway") over real HTTP: the auth app in this process, a gateway
  * built on the same Gatehouse instance, and an upstream in this test that echoes what it
  * received. Covers RFC 6750 answers, scope patterns, path attacks (which must never reach the
- * upstream), what the upstream receives, upstream failures, revocation taking effect at once, and
- * the services admin API.
+ * upstream), what the upstream receives, `Expect: 100-continue`, methods (forwarded or refused),
+ * requests refused below the router, upstream failures, revocation taking effect at once, and the
+ * services admin API.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
@@ -98,7 +101,72 @@ function raw(port: number, method: string, path: string, headers: Record<string,
   });
 }
 
+/**
+ * Bytes sent as they are, for requests no HTTP client would send (an unknown method, a broken
+ * header, CONNECT): the answer is read up to the close of the connection.
+ */
+function exchange(port: number, text: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(text.slice(0, 40))} within 10 s`)));
+    socket.on('close', () => {
+      const answer = Buffer.concat(chunks).toString('utf8');
+      const end = answer.indexOf('\r\n\r\n');
+      const [statusLine = '', ...fields] = answer.slice(0, end).split('\r\n');
+      const headers: http.IncomingHttpHeaders = {};
+      for (const field of fields) headers[field.slice(0, field.indexOf(':')).toLowerCase()] = field.slice(field.indexOf(':') + 1).trim();
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: answer.slice(end + 4) });
+    });
+  });
+}
+
+/**
+ * A POST with `Expect: 100-continue` that sends its body only once the gateway says 100 Continue,
+ * as curl does for bodies over 1 MB: by length, or chunked (in two parts) when `chunked`.
+ */
+function expectingContinue(port: number, path: string, headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<RawResponse & { continued: boolean }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const framing = chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.length) };
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, ...framing, 'content-type': 'application/octet-stream', expect: '100-continue' }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), continued });
+        req.destroy();
+      });
+    });
+    req.on('continue', () => {
+      continued = true;
+      if (chunked) req.write(body.subarray(0, body.length >> 1));
+      req.end(chunked ? body.subarray(body.length >> 1) : body);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to POST ${path} within 10 s`)));
+    req.flushHeaders();
+  });
+}
+
+function assertProblem(response: RawResponse, status: number, label: string): { status: number; title: string; detail: string } {
+  assert.equal(response.status, status, `${label}: ${response.status} ${response.body}`);
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/, label);
+  const problem = JSON.parse(response.body);
+  assert.equal(problem.status, status, label);
+  assert.equal(typeof problem.title, 'string', label);
+  assert.equal(typeof problem.detail, 'string', label);
+  return problem;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** RFC 6750 §3.1: no token (or another scheme) is 401 with a bare challenge, no error code. */
+function assertBareChallenge(response: { status: number; headers: Headers }, label: string): void {
+  assert.equal(response.status, 401, label);
+  assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+"$/, label);
+}
 
 function assertChallenge(response: { status: number; headers: Headers }, status: number, error: string, label: string): string {
   assert.equal(response.status, status, label);
@@ -115,6 +183,8 @@ for (const database of testDatabases()) {
     let gw: string;
     let gwPort: number;
     let upstream: Upstream;
+    /** Answers every request with bytes that are not HTTP. */
+    let garbled: net.Server;
     let admin: string;
     const clients: Record<string, { id: string; secret: string }> = {};
     let machineToken: string;
@@ -133,6 +203,8 @@ for (const database of testDatabases()) {
 
     before(async () => {
       upstream = await startUpstream();
+      garbled = net.createServer((socket) => socket.once('data', () => socket.end('this is not HTTP\r\n\r\n')));
+      await new Promise<void>((resolve) => garbled.listen(0, '127.0.0.1', resolve));
       server = await startServer(await database.create());
       gateway = await buildGateway(server.gh, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => server.gh.feed.healthy(5000) });
       await gateway.listen({ host: '127.0.0.1', port: 0 });
@@ -145,7 +217,7 @@ for (const database of testDatabases()) {
         { name: 'orders.write', description: 'Change orders', services: ['POST,PUT,PATCH,DELETE /orders/**'] },
         { name: 'catalog', description: 'The catalog', services: ['/catalog/**'] },
         { name: 'reports', description: 'Reports', services: ['GET /reports/summary', 'GET /reports/daily/*'] },
-        { name: 'ops', description: 'Slow, down and pass-through services', services: ['/slow/**', '/down/**', '/passthru/**'] },
+        { name: 'ops', description: 'Slow, down, garbled and pass-through services', services: ['/slow/**', '/down/**', '/garbled/**', '/passthru/**'] },
       ];
       for (const scope of scopes) assert.equal((await adminApi('/scopes', json('POST', scope, bearer(admin)))).status, 201, scope.name);
       const closedPort = await freePort();
@@ -155,6 +227,7 @@ for (const database of testDatabases()) {
         { name: 'reports', path_prefix: '/reports', upstream: upstream.url },
         { name: 'slow', path_prefix: '/slow', upstream: upstream.url, timeout_ms: 300 },
         { name: 'down', path_prefix: '/down', upstream: `http://127.0.0.1:${closedPort}` },
+        { name: 'garbled', path_prefix: '/garbled', upstream: `http://127.0.0.1:${(garbled.address() as AddressInfo).port}` },
         { name: 'passthru', path_prefix: '/passthru', upstream: upstream.url, pass_token: true },
       ];
       for (const service of services) {
@@ -179,6 +252,7 @@ for (const database of testDatabases()) {
       await server?.close();
       upstream?.server.closeAllConnections();
       await new Promise((resolve) => upstream?.server.close(resolve));
+      await new Promise((resolve) => garbled?.close(resolve));
     });
 
     test('a valid token reaches the upstream; health endpoints on the gateway port', async () => {
@@ -324,7 +398,7 @@ for (const database of testDatabases()) {
 
       test('Authorization: OAuth only while the tenant’s compat.oauth_scheme is on; the scheme name is case-insensitive', async () => {
         const oauth = { authorization: `OAuth ${machineToken}` };
-        assertChallenge(await call('/orders/42', undefined, { headers: oauth }), 400, 'invalid_request', 'OAuth scheme, option off');
+        assertBareChallenge(await call('/orders/42', undefined, { headers: oauth }), 'OAuth scheme, option off');
         assert.equal((await call('/orders/42', undefined, { headers: { authorization: `bearer ${machineToken}` } })).status, 200);
         const on = await adminApi('/settings', json('PATCH', { compat: { oauth_scheme: true } }, bearer(admin)));
         assert.equal(on.status, 200, JSON.stringify(on.body));
@@ -337,7 +411,7 @@ for (const database of testDatabases()) {
           const off = await adminApi('/settings', json('PATCH', { compat: { oauth_scheme: false } }, bearer(admin)));
           assert.equal(off.status, 200);
         }
-        assertChallenge(await call('/orders/42', undefined, { headers: oauth }), 400, 'invalid_request', 'OAuth scheme, option off again');
+        assertBareChallenge(await call('/orders/42', undefined, { headers: oauth }), 'OAuth scheme, option off again');
       });
     });
 
@@ -522,6 +596,140 @@ for (const database of testDatabases()) {
         assert.equal(echoed.body_length, first.length + rest.length);
         assert.equal(echoed.body_sha256, sha256(Buffer.concat([first, rest])));
       });
+
+      test('Expect: 100-continue: the gateway says 100 once the request is allowed, and a body over 1 MB reaches the upstream whole', async () => {
+        // curl sends the expectation for bodies over 1 MB and for chunked uploads.
+        for (const chunked of [false, true]) {
+          const label = chunked ? 'chunked' : 'by length';
+          const body = randomBytes(1536 * 1024);
+          const response = await expectingContinue(gwPort, '/orders/upload', bearer(machineToken), body, chunked);
+          assert.equal(response.status, 200, `${label}: ${response.body}`);
+          assert.ok(response.continued, `${label}: the gateway answered 100 Continue`);
+          const hit = upstream.hits.at(-1)!;
+          assert.equal(hit.url, '/orders/upload', label);
+          assert.equal(hit.bodyLength, body.length, label);
+          assert.equal(hit.bodySha256, sha256(body), label);
+          assert.equal(hit.headers.expect, undefined, `${label}: the expectation is met by the gateway, not forwarded`);
+        }
+      });
+
+      test('Expect: 100-continue on a refused request: the final answer comes without a 100, and the body is never sent', async () => {
+        const hits = upstream.hits.length;
+        const body = randomBytes(64 * 1024);
+        for (const [label, path, token, status] of [
+          ['no token', '/orders/upload', undefined, 401],
+          ['scope refused', '/orders/upload', readerToken, 403],
+          ['no service', '/nowhere/upload', machineToken, 404],
+        ] as const) {
+          const response = await expectingContinue(gwPort, path, token ? bearer(token) : {}, body, false);
+          assertProblem(response, status, label);
+          assert.equal(response.continued, false, `${label}: no 100 Continue before a refusal`);
+          assert.equal(response.headers.connection, 'close', `${label}: the unsent body cannot be told from a next request`);
+        }
+        assert.equal(upstream.hits.length, hits);
+      });
+    });
+
+    describe('methods', () => {
+      test('TRACE and CONNECT → 405 problem JSON listing the forwarded methods, token or not; the path checks come first', async () => {
+        const hits = upstream.hits.length;
+        for (const path of ['/orders/42', '/catalog/x']) {
+          for (const headers of [bearer(machineToken), {} as Record<string, string>]) {
+            const label = `TRACE ${path} ${headers.authorization ? 'with' : 'without'} a token`;
+            const response = await raw(gwPort, 'TRACE', path, headers);
+            const problem = assertProblem(response, 405, label);
+            assert.doesNotMatch(response.body, new RegExp(machineToken.slice(-20)), `${label}: nothing of the request is echoed`);
+            assert.match(problem.detail, /TRACE/);
+            const allowed = String(response.headers.allow).split(', ');
+            for (const method of ['GET', 'POST', 'PROPFIND', 'MKCOL']) assert.ok(allowed.includes(method), `${label}: Allow lists ${method}`);
+            for (const method of ['TRACE', 'CONNECT']) assert.ok(!allowed.includes(method), `${label}: Allow does not list ${method}`);
+          }
+        }
+        assertProblem(await raw(gwPort, 'TRACE', '/nowhere', bearer(machineToken)), 404, 'TRACE under no service');
+        assertProblem(await raw(gwPort, 'TRACE', '/healthz'), 404, 'TRACE on a health endpoint');
+        assertProblem(await raw(gwPort, 'TRACE', '/orders/../catalog/x', bearer(machineToken)), 400, 'TRACE on an unsafe path');
+        const connect = await exchange(gwPort, `CONNECT 127.0.0.1:${new URL(upstream.url).port} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${machineToken}\r\n\r\n`);
+        assert.match(assertProblem(connect, 405, 'CONNECT').detail, /CONNECT/);
+        assert.ok(String(connect.headers.allow).includes('PROPFIND'), 'CONNECT: Allow');
+        assert.equal(upstream.hits.length, hits, 'neither reaches the upstream');
+      });
+
+      test('extension methods (WebDAV) are forwarded, bodies included, when a scope pattern allows them', async () => {
+        const propfind = Buffer.from('<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>');
+        const cases: [string, string, Buffer | undefined][] = [
+          ['PROPFIND', '/catalog/shelf', propfind],
+          ['MKCOL', '/catalog/shelf/new', undefined],
+          ['QUERY', '/catalog/search', Buffer.from('{"q":"x"}')],
+        ];
+        for (const [method, path, body] of cases) {
+          const response = await raw(gwPort, method, path, { ...bearer(machineToken), ...(body ? { 'content-type': 'application/xml' } : {}) }, body);
+          assert.equal(response.status, 200, `${method} ${path}: ${response.body}`);
+          const hit = upstream.hits.at(-1)!;
+          assert.equal(hit.method, method);
+          assert.equal(hit.url, path);
+          assert.equal(hit.bodySha256, sha256(body ?? ''), `${method}: the body arrives whole`);
+          assert.equal(hit.headers['x-gatehouse-client-id'], clients.machine!.id);
+        }
+      });
+
+      test('extension methods are checked like any other: refused by a pattern naming other methods, and without a token', async () => {
+        const hits = upstream.hits.length;
+        const refused = await call('/orders/42', readerToken, { method: 'PROPFIND' });
+        assertChallenge(refused, 403, 'insufficient_scope', 'PROPFIND with GET,HEAD /orders/*');
+        assert.match(refused.body.detail, /PROPFIND/);
+        const anonymous = await raw(gwPort, 'PROPFIND', '/catalog/x');
+        assertProblem(anonymous, 401, 'PROPFIND without a token');
+        assert.equal(upstream.hits.length, hits);
+      });
+    });
+
+    describe('requests refused below the router: problem JSON, never fastify’s or Node’s own shape', () => {
+      test('an unknown method → 501; a malformed request → 400; oversized headers → 431; a target that is not a path → 400', async () => {
+        const hits = upstream.hits.length;
+        const auth = `Authorization: Bearer ${machineToken}\r\n`;
+        const cases: [string, string, number][] = [
+          ['unknown method', `FOO /orders/42 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, 501],
+          ['lower-case method', `get /orders/42 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`, 501],
+          ['space in a header name', `GET /orders/42 HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n${auth}\r\n`, 400],
+          ['not an HTTP version', `GET /orders/42 HTTQ/1.1\r\nHost: x\r\n${auth}\r\n`, 400],
+          ['two content lengths', `POST /orders/42 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n${auth}\r\nab`, 400],
+          ['oversized headers', `GET /orders/42 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n${auth}\r\n`, 431],
+          ['asterisk-form target', `OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${auth}\r\n`, 400],
+          ['QUERY without a content type', `QUERY /catalog/search HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n${auth}\r\nq`, 400],
+          ['an expectation other than 100-continue', `POST /orders/42 HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 1\r\n${auth}\r\nx`, 417],
+        ];
+        for (const [label, text, status] of cases) {
+          const response = await exchange(gwPort, text);
+          assertProblem(response, status, label);
+          assert.doesNotMatch(response.body, /statusCode|Route .* not found|FST_/, label);
+        }
+        assert.equal(upstream.hits.length, hits);
+      });
+
+      test('a request arriving on an open connection while the gateway closes is served, then the connection closes: no 503 of fastify’s shape', async () => {
+        const closing = await buildGateway(server.gh, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => true });
+        await closing.listen({ host: '127.0.0.1', port: 0 });
+        const auth = `Authorization: Bearer ${machineToken}\r\n`;
+        const hits = upstream.hits.length;
+        const socket = net.connect((closing.server.address() as AddressInfo).port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const ended = new Promise((resolve) => socket.on('close', resolve));
+        // In flight until the service's 300 ms timeout: the server cannot finish closing before.
+        socket.write(`GET /slow/x HTTP/1.1\r\nHost: x\r\n${auth}\r\n`);
+        while (!upstream.hits.slice(hits).some((hit) => hit.url === '/slow/x')) await sleep(5);
+        const closed = closing.close();
+        while (closing.server.listening) await sleep(5);
+        socket.write(`GET /orders/42 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`);
+        await ended;
+        await closed;
+        const answers = Buffer.concat(chunks).toString('utf8');
+        assert.match(answers, /^HTTP\/1\.1 504 /, answers);
+        const second = answers.slice(answers.indexOf('HTTP/1.1', 1));
+        assert.match(second, /^HTTP\/1\.1 200 /, answers);
+        assert.match(second, /\r\nconnection: close\r\n/i, answers);
+        assert.doesNotMatch(answers, /statusCode/);
+      });
     });
 
     describe('upstream failures', () => {
@@ -538,7 +746,49 @@ for (const database of testDatabases()) {
         assert.equal(response.status, 502);
         assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
         assert.equal(response.body.status, 502);
+        assert.match(response.body.detail, /could not be reached/);
       });
+
+      test('an upstream answering something that is not HTTP → 502 saying so, logged at error level without the query or the token', async () => {
+        const lines: Record<string, unknown>[] = [];
+        const sink = new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(JSON.parse(chunk.toString('utf8')));
+            done();
+          },
+        });
+        const logged = await buildGateway({ ...server.gh, log: pino({ level: 'warn' }, sink) }, { services: server.gh.services, matchers: server.gh.matchers, feedHealthy: () => true });
+        await logged.listen({ host: '127.0.0.1', port: 0 });
+        try {
+          const port = (logged.server.address() as AddressInfo).port;
+          const response = await raw(port, 'GET', '/garbled/x?api_key=query-secret', bearer(machineToken));
+          const problem = assertProblem(response, 502, 'garbled upstream');
+          assert.match(problem.detail, /garbled.*not valid HTTP/);
+          assert.doesNotMatch(problem.detail, /could not be reached/);
+          assert.equal(lines.length, 1, JSON.stringify(lines));
+          const line = lines[0]!;
+          assert.equal(line.level, 50, 'error level');
+          assert.equal(line.service, 'garbled');
+          assert.equal(line.path, '/garbled/x');
+          assert.equal((line.error as { type: string }).type, 'HTTPParserError');
+          assert.doesNotMatch(JSON.stringify(line), /query-secret|this is not HTTP/);
+          assert.ok(!JSON.stringify(line).includes(machineToken.split('.')[2]!), 'no token in the log');
+
+          // A caller hanging up mid-upload fails the forward too, and is no defect: not logged.
+          upstream.streamed.bytes = 0;
+          const upload = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/orders/stream', headers: { ...bearer(machineToken), 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }, agent: false });
+          upload.on('error', () => {});
+          upload.write(randomBytes(64 * 1024));
+          const deadline = Date.now() + 5000;
+          while (upstream.streamed.bytes === 0 && Date.now() < deadline) await sleep(10);
+          upload.destroy();
+          await sleep(200);
+          assert.equal(lines.length, 1, JSON.stringify(lines.slice(1)));
+        } finally {
+          await logged.close();
+        }
+      });
+
     });
 
     describe('changes take effect at once', () => {

@@ -147,6 +147,12 @@ for (const database of testDatabases()) {
           'http://app.example/cb',
           'http://localhost.evil.example/cb',
           'http://127.0.0.1.nip.io/cb',
+          // What WHATWG URL parsing would repair, RFC 3986 refuses; the stored string must be the URI.
+          ' https://app.example/cb',
+          'https://app.example/c b',
+          'https:\\\\app.example\\cb',
+          'http:/localhost/cb',
+          'https://app.example/%zz',
         ];
         for (const uri of refused) {
           assertRegistrationError(await register({ client_name: unique('Redirect'), redirect_uris: [uri] }), 'invalid_redirect_uri', uri);
@@ -307,7 +313,9 @@ for (const database of testDatabases()) {
         assert.equal(never.body.scope, scopeName);
 
         const read = await configure(client.registration_client_uri, 'GET', client.registration_access_token);
-        assert.deepEqual(read.body, never.body, 'the replacement is stored');
+        const { registration_access_token: presented, ...stored } = read.body;
+        assert.equal(presented, client.registration_access_token);
+        assert.deepEqual(stored, never.body, 'the replacement is stored');
         // The secret survives a metadata update.
         const token = await tokenRequest(client.client_id, client.client_secret);
         assert.equal(token.status, 200, JSON.stringify(token.body));
@@ -333,7 +341,7 @@ for (const database of testDatabases()) {
           { client_name: client.client_name, client_id: 'someone-else' },
         ];
         for (const attempt of attempts) {
-          const response = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { grant_types: ['client_credentials'], ...attempt });
+          const response = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { client_id: client.client_id, grant_types: ['client_credentials'], ...attempt });
           assertRegistrationError(response, 'invalid_client_metadata', JSON.stringify(attempt));
         }
         const read = await configure(client.registration_client_uri, 'GET', client.registration_access_token);
@@ -343,7 +351,9 @@ for (const database of testDatabases()) {
 
       test('a public client made confidential by PUT receives its new secret once', async () => {
         const client = await registered({ client_name: unique('Promoted'), token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT] });
-        const put = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, {
+        // A new grant type is an administrator's decision (the client's own token may not add one).
+        const put = await configure(client.registration_client_uri, 'PUT', adminToken, {
+          client_id: client.client_id,
           client_name: client.client_name,
           token_endpoint_auth_method: 'client_secret_basic',
           redirect_uris: [REDIRECT],
@@ -362,10 +372,88 @@ for (const database of testDatabases()) {
       test('PUT validates like registration', async () => {
         const client = await registered({ client_name: unique('Validated'), redirect_uris: [REDIRECT] });
         const response = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, {
+          client_id: client.client_id,
           client_name: client.client_name,
           redirect_uris: ['http://app.example/cb'],
         });
         assertRegistrationError(response, 'invalid_redirect_uri');
+      });
+
+      test('PUT must name the client and may only repeat its current secret (RFC 7592 §2.2)', async () => {
+        const client = await registered({ client_name: unique('Strict put'), grant_types: ['client_credentials'] });
+        const base = { client_name: client.client_name, grant_types: ['client_credentials'] };
+        assertRegistrationError(await configure(client.registration_client_uri, 'PUT', client.registration_access_token, base), 'invalid_client_metadata', 'no client_id');
+        const chosen = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { ...base, client_id: client.client_id, client_secret: 'a-secret-of-my-own-choosing-0123456789' });
+        assertRegistrationError(chosen, 'invalid_client_metadata', 'a chosen secret');
+        const same = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { ...base, client_id: client.client_id, client_secret: client.client_secret });
+        assert.equal(same.status, 200, JSON.stringify(same.body));
+        assert.equal((await tokenRequest(client.client_id, client.client_secret)).status, 200, 'the secret is unchanged');
+      });
+
+      test('read and update answer with the registration access token the client presented (RFC 7592 §3)', async () => {
+        const client = await registered({ client_name: unique('Echo'), grant_types: ['client_credentials'] });
+        const read = await configure(client.registration_client_uri, 'GET', client.registration_access_token);
+        assert.equal(read.body.registration_access_token, client.registration_access_token);
+        assert.equal(read.body.registration_client_uri, client.registration_client_uri);
+        const put = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, read.body);
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        assert.equal(put.body.registration_access_token, client.registration_access_token);
+        const byAdmin = await configure(client.registration_client_uri, 'GET', adminToken);
+        assert.equal(byAdmin.status, 200);
+        assert.equal(byAdmin.body.registration_access_token, undefined, 'only its hash is stored: an administrator gets none');
+        assert.equal((await configure(client.registration_client_uri, 'GET', client.registration_access_token)).status, 200, 'the token still works');
+      });
+
+      test('with its own registration token a client cannot widen what the administrator gave it', async () => {
+        const client = await registered({ client_name: unique('Narrow'), grant_types: ['client_credentials'], scope: scopeName, access_token_lifetime: 600, refresh_token_limit: 2 });
+        const current = { client_id: client.client_id, client_name: client.client_name, grant_types: ['client_credentials'], scope: scopeName, access_token_lifetime: 600, refresh_token_limit: 2 };
+        const attempts: [string, Record<string, unknown>][] = [
+          ['access_token_lifetime', { access_token_lifetime: null }],
+          ['access_token_lifetime', { access_token_lifetime: 7200 }],
+          ['refresh_token_limit', { refresh_token_limit: null }],
+          ['refresh_token_limit', { refresh_token_limit: 3 }],
+          ['grant_types', { grant_types: ['client_credentials', 'password'] }],
+          ['api_key_enabled', { api_key_enabled: true }],
+          ['require_pkce', { require_pkce: false }],
+          ['scope', { scope: `${scopeName} admin` }],
+        ];
+        for (const [field, change] of attempts) {
+          const response = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { ...current, ...change });
+          assertRegistrationError(response, 'invalid_client_metadata', field);
+          assert.match(response.body.error_description, new RegExp(field), field);
+        }
+        const read = await configure(client.registration_client_uri, 'GET', client.registration_access_token);
+        assert.equal(read.body.access_token_lifetime, 600, 'nothing was stored');
+        assert.equal(read.body.api_key_enabled, false);
+        // Narrowing, and returning a field to its registration default, stay the client's own business.
+        const narrowed = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { ...current, access_token_lifetime: 300, refresh_token_limit: 1 });
+        assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+        const defaults = await configure(client.registration_client_uri, 'PUT', client.registration_access_token, { client_id: client.client_id, client_name: client.client_name, grant_types: ['client_credentials'] });
+        assert.equal(defaults.status, 200, JSON.stringify(defaults.body));
+        assert.equal(defaults.body.access_token_lifetime, 3600);
+        // An administrator may widen.
+        const widened = await configure(client.registration_client_uri, 'PUT', adminToken, { ...current, access_token_lifetime: null, refresh_token_limit: null });
+        assert.equal(widened.status, 200, JSON.stringify(widened.body));
+        assert.equal(widened.body.access_token_lifetime, null);
+      });
+
+      test('a deactivated client’s registration token is refused until an administrator reactivates it', async () => {
+        const client = await registered({ client_name: unique('Deactivated'), grant_types: ['client_credentials'] });
+        const adminUri = `${server.url}/admin/api/v1/clients/${encodeURIComponent(client.client_id)}`;
+        const off = await request(adminUri, json('PATCH', { active: false }, bearer(adminToken)));
+        assert.equal(off.status, 200, JSON.stringify(off.body));
+        const body = { client_id: client.client_id, client_name: client.client_name, grant_types: ['client_credentials'], active: true };
+        for (const [method, payload] of [['GET', undefined], ['PUT', body], ['DELETE', undefined]] as const) {
+          const response = await configure(client.registration_client_uri, method, client.registration_access_token, payload);
+          assert.equal(response.status, 401, `${method}: ${JSON.stringify(response.body)}`);
+          assert.equal(response.body.error, 'invalid_token', method);
+        }
+        assert.equal((await tokenRequest(client.client_id, client.client_secret)).status, 401, 'still deactivated');
+        const byAdmin = await configure(client.registration_client_uri, 'GET', adminToken);
+        assert.equal(byAdmin.body.active, false);
+        const on = await request(adminUri, json('PATCH', { active: true }, bearer(adminToken)));
+        assert.equal(on.status, 200, JSON.stringify(on.body));
+        assert.equal((await configure(client.registration_client_uri, 'GET', client.registration_access_token)).status, 200);
       });
 
       test('DELETE removes the client: its tokens stop working and its configuration is gone', async () => {

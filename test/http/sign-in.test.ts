@@ -129,6 +129,25 @@ for (const database of testDatabases()) {
       assert.equal(back.searchParams.get('iss'), server.url);
     });
 
+    test('allow with every scope unticked is a denial: access_denied, no code', async () => {
+      const url = authorizeUrl(web.id, { scope: 'photos orders', code_challenge: s256(verifier()), code_challenge_method: 'S256', prompt: 'consent' });
+      const back = await signIn(new FormClient(server.url), url, { username: 'alice', password: users.alice, untick: ['photos', 'orders'] });
+      assert.equal(back.searchParams.get('error'), 'access_denied');
+      assert.equal(back.searchParams.get('code'), null);
+      assert.equal(back.searchParams.get('state'), 'st-1');
+    });
+
+    test('a missing response_type is invalid_request; an unknown one unsupported_response_type (RFC 6749 §4.1.2.1)', async () => {
+      for (const [responseType, error] of [[undefined, 'invalid_request'], ['bogus', 'unsupported_response_type']] as const) {
+        const url = new URL(authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
+        if (responseType === undefined) url.searchParams.delete('response_type');
+        else url.searchParams.set('response_type', responseType);
+        const response = await fetch(url, { redirect: 'manual' });
+        assert.equal(response.status, 303, String(responseType));
+        assert.equal(new URL(response.headers.get('location')!).searchParams.get('error'), error);
+      }
+    });
+
     test('the login and consent pages carry clickjacking and CSP headers and a CSRF token', async () => {
       const page = await new FormClient(server.url).go(authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
       assert.equal(page.response.headers.get('x-frame-options'), 'DENY');
@@ -389,7 +408,9 @@ for (const database of testDatabases()) {
     test('compat.oauth_scheme: `Authorization: OAuth` only when enabled', async () => {
       const tokens = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'openid' }, { authorization: basic(web.id, web.secret) }));
       const off = await request(`${server.url}/oauth/userinfo`, { headers: { authorization: `OAuth ${tokens.body.access_token}` } });
-      assert.equal(off.status, 400);
+      // RFC 6750 §3.1: a scheme the tenant does not accept is a request without a token.
+      assert.equal(off.status, 401);
+      assert.doesNotMatch(off.headers.get('www-authenticate') ?? '', /error=/);
       await adminApi('/settings', json('PATCH', { compat: { oauth_scheme: true } }, bearer(admin)));
       try {
         const on = await request(`${server.url}/oauth/userinfo`, { headers: { authorization: `OAuth ${tokens.body.access_token}` } });

@@ -105,6 +105,17 @@ for (const database of testDatabases()) {
     test('rename and list', async () => {
       const renamed = await request(`${server.url}/admin/api/v1/tenants/acme`, json('PATCH', { name: 'ACME Inc' }, bearer(rootAdmin)));
       assert.equal(renamed.body.name, 'ACME Inc');
+      const patch = (body: unknown) => request(`${server.url}/admin/api/v1/tenants/acme`, json('PATCH', body, bearer(rootAdmin)));
+      for (const body of [{}, { id: 'acme' }]) {
+        const unchanged = await patch(body);
+        assert.equal(unchanged.status, 200, `${JSON.stringify(body)}: ${JSON.stringify(unchanged.body)}`);
+        assert.equal(unchanged.body.name, 'ACME Inc', 'omitted fields keep their values');
+      }
+      const moved = await patch({ id: 'acme2' });
+      assert.equal(moved.status, 400);
+      assert.deepEqual(moved.body.errors.map((e: { field: string }) => e.field), ['id'], JSON.stringify(moved.body));
+      assert.equal((await patch({ name: ' ' })).body.errors[0].field, 'name');
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/acme`, { headers: bearer(rootAdmin) })).body.name, 'ACME Inc');
       const list = await request(`${server.url}/admin/api/v1/tenants?limit=500`, { headers: bearer(rootAdmin) });
       assert.deepEqual(list.body.items.map((t: { id: string }) => t.id).sort(), ['acme', 'default']);
     });

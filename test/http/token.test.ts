@@ -69,7 +69,8 @@ for (const database of testDatabases()) {
     });
 
     test('scope outside the client’s scopes → invalid_scope; case-sensitive matching', async () => {
-      for (const scope of ['admin', 'Orders', 'orders unknown']) {
+      // Malformed scopes too (RFC 6749 §5.2: "invalid, unknown, malformed").
+      for (const scope of ['admin', 'Orders', 'orders unknown', 'a"b', 'orders  orders']) {
         const response = await request(tokenUrl, form({ grant_type: 'client_credentials', scope }, auth()));
         assert.equal(response.status, 400, scope);
         assert.equal(response.body.error, 'invalid_scope');
@@ -77,7 +78,7 @@ for (const database of testDatabases()) {
     });
 
     test('wrong secret and unknown client → 401 invalid_client, with a Basic challenge when Basic was used', async () => {
-      for (const authorization of [basic(client.id, 'wrong'), basic('nobody', client.secret)]) {
+      for (const authorization of [basic(client.id, 'wrong'), basic('nobody', client.secret), 'Basic', 'Basic ']) {
         const response = await request(tokenUrl, form({ grant_type: 'client_credentials' }, { authorization }));
         assert.equal(response.status, 401);
         assert.equal(response.body.error, 'invalid_client');

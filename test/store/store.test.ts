@@ -1,6 +1,7 @@
 /** The storage suite: the same contract checked on SQLite and on PostgreSQL. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
 import { openDb } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -8,6 +9,10 @@ import { defaultSettings } from '../../src/domain/tenant.js';
 import type { Client } from '../../src/domain/client.js';
 import type { TokenRow } from '../../src/store/schema.js';
 import { isUniqueViolation } from '../../src/store/executor.js';
+import { DuplicateError } from '../../src/store/duplicates.js';
+import { ConflictError } from '../../src/domain/errors.js';
+import { up as serviceNameKeys } from '../../src/store/migrations/011-service-name-keys.js';
+import type { Service } from '../../src/store/services.js';
 import { testDatabases } from '../helpers/databases.js';
 
 function client(tenantId: string, clientId: string, name = 'App', version = '1'): Client {
@@ -35,6 +40,10 @@ function client(tenantId: string, clientId: string, name = 'App', version = '1')
     createdAt: 1000,
     updatedAt: 1000,
   };
+}
+
+function service(tenantId: string, name: string, pathPrefix = `/${name.toLowerCase()}-${tenantId}`): Service {
+  return { tenantId, name, pathPrefix, upstream: 'http://127.0.0.1:9', timeoutMs: 1000, passToken: false, createdAt: 1, updatedAt: 1 };
 }
 
 function token(jti: string, issuedAt: number, extra: Partial<TokenRow> = {}): TokenRow {
@@ -258,6 +267,52 @@ for (const database of testDatabases()) {
       const succeeded = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
       assert.deepEqual(kept.sort((a, b) => a - b), succeeded);
       assert.deepEqual(succeeded, Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0));
+    });
+
+    test('a transaction that hits a unique key fails with a DuplicateError saying what exists', async () => {
+      const duplicates: [string, (tx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<void>, RegExp][] = [
+        ['client name', (tx) => tx.clients.insert(client('t1', 'c-dup', 'aPP', '1')), /client_name and client_version already exists/],
+        ['client id', (tx) => tx.clients.insert(client('t1', 'c1', 'Fresh', '1')), /client_id already exists/],
+        ['scope name', (tx) => tx.scopes.insert({ tenantId: 't1', name: 'Orders', description: '', services: [], roles: [], createdAt: 1, updatedAt: 1 }), /scope with this name already exists/],
+        ['service name', (tx) => tx.services.insert(service('t1', 'DUP-SVC', '/elsewhere')), /service with this name already exists/],
+        ['path prefix', (tx) => tx.services.insert(service('t2', 'other', '/dup-svc-t1')), /already uses this path_prefix/],
+      ];
+      await store.transaction((tx) => tx.services.insert(service('t1', 'dup-svc')));
+      for (const [what, write, meaning] of duplicates) {
+        await assert.rejects(store.transaction(write), (error) => error instanceof DuplicateError && error instanceof ConflictError && meaning.test(error.message), what);
+      }
+      await assert.rejects(store.transaction((tx) => tx.services.insert(service('no-such-tenant', 'orphan'))), (error) => !(error instanceof DuplicateError), 'other failures stay as they are');
+    });
+
+    test('migration 011: service names differing only by case stay, and no new one joins them', async () => {
+      const db = openDb(await database.create());
+      try {
+        await migrateToLatest(db);
+        // Back to the schema before 011, holding names it makes unique.
+        await db.kysely.schema.dropIndex('services_name_key').execute();
+        await db.kysely.schema.alterTable('services').dropColumn('name_key').execute();
+        const legacy = createStore(db);
+        for (const id of ['t1', 't2']) await legacy.tenants.insertIfMissing({ id, name: id, settings: defaultSettings(), createdAt: 1 });
+        const names: [string, string][] = [['t1', 'ORDERS'], ['t1', 'orders'], ['t1', 'Orders'], ['t1', 'BILLING'], ['t1', 'Billing'], ['t1', 'Solo'], ['t2', 'ORDERS']];
+        for (const [tenantId, name] of names) {
+          const row = { tenant_id: tenantId, name, path_prefix: `/${name}-${tenantId}`, upstream: 'http://127.0.0.1:9', timeout_ms: 1000, pass_token: 0, created_at: 1, updated_at: 1 };
+          await (db.kysely as Kysely<any>).insertInto('services').values(row).execute();
+        }
+        await serviceNameKeys(db.kysely);
+        const keys = await (db.kysely as Kysely<any>).selectFrom('services').select(['tenant_id', 'name', 'name_key']).execute();
+        const key = (tenantId: string, name: string) => keys.find((k) => k.tenant_id === tenantId && k.name === name)?.name_key;
+        assert.deepEqual([key('t1', 'orders'), key('t1', 'ORDERS'), key('t1', 'Orders')], ['orders', 'ORDERS', 'Orders'], 'the lower-case name keeps the key');
+        assert.deepEqual([key('t1', 'BILLING'), key('t1', 'Billing')].filter((k) => k === 'billing').length, 1, 'one of a group without a lower-case name takes the key');
+        assert.deepEqual([key('t1', 'Solo'), key('t2', 'ORDERS')], ['solo', 'orders']);
+        for (const name of ['oRdErs', 'billing', 'SOLO']) {
+          await assert.rejects(legacy.transaction((tx) => tx.services.insert(service('t1', name, `/new-${name}`))), DuplicateError, name);
+        }
+        const kept = (await legacy.services.get('t1', 'ORDERS'))!;
+        await legacy.services.update({ ...kept, upstream: 'http://127.0.0.1:10' });
+        assert.equal((await legacy.services.get('t1', 'ORDERS'))?.upstream, 'http://127.0.0.1:10', 'a service kept apart can still change');
+      } finally {
+        await db.close();
+      }
     });
 
     test('signing keys: published window and reseal', async () => {

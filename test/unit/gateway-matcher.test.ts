@@ -157,7 +157,7 @@ describe('normalisePath', () => {
 });
 
 describe('servicePatternError', () => {
-  const valid = ['/orders/**', 'GET,HEAD /orders/*', '/', '/**', '/orders/*/items', '/orders', 'POST,PUT,PATCH,DELETE,OPTIONS /a/b:c/d@e', '/%6Frders/*', "/a-b_c.d~!$&'()+,;=/x"];
+  const valid = ['/orders/**', 'GET,HEAD /orders/*', '/', '/**', '/orders/*/items', '/orders', 'POST,PUT,PATCH,DELETE,OPTIONS /a/b:c/d@e', '/%6Frders/*', "/a-b_c.d~!$&'()+,;=/x", 'PROPFIND,MKCOL /dav/**'];
   for (const pattern of valid) {
     test(`valid: ${pattern}`, () => assert.equal(servicePatternError(pattern), undefined));
   }
@@ -168,6 +168,7 @@ describe('servicePatternError', () => {
     ['GET  /orders', /starting with "\/"/],
     ['FETCH /orders', /unknown HTTP method "FETCH"/],
     ['GET,,HEAD /orders', /unknown HTTP method ""/],
+    ['TRACE /orders', /unknown HTTP method "TRACE"/],
     ['/orders/**/items', /"\*\*" is only allowed as the last segment/],
     ['/orders/', /must not end with "\/"/],
     ['/orders//items', /empty segments/],

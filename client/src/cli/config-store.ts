@@ -16,7 +16,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface StoredTokens {
-  /** The cache key the set belongs to; a profile whose settings changed does not reuse it. */
+  /** The cache key the set belongs to; a profile whose settings or credentials changed does not reuse it. */
   key: string;
   set: TokenSet;
 }

@@ -5,16 +5,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import { bearerToken } from '../bearer.js';
-import { OAuthError, bearerError, invalidRequest } from '../errors.js';
+import { OAuthError, bearerError, missingToken, invalidRequest } from '../errors.js';
 import { TokenRejected } from '../token-verifier.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/actor.js';
+import { apiKeyPage } from '../../admin/api-keys.js';
+import type { PageQuery } from '../../admin/pagination.js';
 
 export function apiKeyEndpoints(app: FastifyInstance, gh: Gatehouse): void {
   async function signedInUser(request: FastifyRequest): Promise<Actor & { userId: string }> {
     const tenant = request.tenant;
     const token = bearerToken(request, tenant.issuer, tenant.tenant.settings.compat.oauth_scheme);
-    if (!token) throw bearerError('invalid_token', 'a user’s access token is required', tenant.issuer);
+    if (!token) throw missingToken(tenant.issuer, 'a user’s access token is required');
     try {
       const { claims } = await gh.tokenVerifier.verify(token, tenant);
       if (claims.sub === claims.client_id) throw bearerError('invalid_token', 'this token was issued to a client, not for a user', tenant.issuer);
@@ -32,10 +34,13 @@ export function apiKeyEndpoints(app: FastifyInstance, gh: Gatehouse): void {
     return error;
   }
 
-  app.get('/oauth/api-keys', async (request) => {
+  app.get<{ Querystring: PageQuery }>('/oauth/api-keys', async (request) => {
     const user = await signedInUser(request);
-    const rows = await gh.apiKeys.listOfUser(request.tenant.tenant.id, user.userId);
-    return { items: await Promise.all(rows.map((row) => gh.apiKeys.view(row))) };
+    try {
+      return await apiKeyPage(gh, request.tenant.tenant.id, user.userId, request.query);
+    } catch (error) {
+      throw asOAuth(error);
+    }
   });
 
   app.post('/oauth/api-keys', async (request, reply) => {

@@ -39,9 +39,11 @@ export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Prom
     id_token_signing_alg_values_supported: ['ES256'],
     claims_supported: ['sub', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified'],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
+    // RFC 7009 §2.1: a public client revokes its own tokens with its client_id alone.
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    // Introspection is for confidential clients only.
     introspection_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
-    service_documentation: `${gh.config.issuer}/admin/api/v1/openapi.json`,
+    service_documentation: `${issuer}/admin/api/v1/openapi.json`,
   };
 }
 

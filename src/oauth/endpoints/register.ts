@@ -9,16 +9,11 @@ import type { Client } from '../../domain/client.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
 import type { Actor } from '../../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
-import { OAuthError, bearerError } from '../errors.js';
+import { OAuthError, bearerError, missingToken } from '../errors.js';
 import { bearerToken } from '../bearer.js';
 import { TokenRejected } from '../token-verifier.js';
 import type { TenantContext } from '../../core/tenants.js';
 import type { IssuedClient } from '../../core/clients.js';
-
-/** RFC 6750 §3.1: a request without any token gets a bare challenge, without an error code. */
-function missingToken(realm: string, description: string): OAuthError {
-  return new OAuthError('invalid_token', description, { headers: { 'www-authenticate': `Bearer realm="${realm}"` } });
-}
 
 function body(request: FastifyRequest): Record<string, unknown> {
   if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
@@ -54,16 +49,22 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     }
   }
 
-  /** RFC 7592 §2: the registration access token of this client, or an admin token. */
-  async function configurationAccess(request: FastifyRequest, clientId: string): Promise<{ client: Client; actor: Actor }> {
+  /**
+   * RFC 7592 §2: the registration access token of this client, or an admin token. `ownToken` is
+   * the client's registration access token when that is what was presented.
+   */
+  async function configurationAccess(request: FastifyRequest, clientId: string): Promise<{ client: Client; actor: Actor; ownToken?: string }> {
     const tenant = request.tenant;
     const token = bearerToken(request, realm(tenant), tenant.tenant.settings.compat.oauth_scheme);
     if (!token) throw missingToken(realm(tenant), 'a registration access token is required');
     const client = await gh.store.clients.get(tenant.tenant.id, clientId);
     const check = client?.registrationTokenHash ? gh.secret.verify(token, client.registrationTokenHash) : undefined;
     if (client && check?.ok) {
+      // Deactivation refuses every token of the client, this one too: else the client could read
+      // its configuration and, by an update, reactivate itself.
+      if (!client.active) throw bearerError('invalid_token', 'the client is deactivated; only an administrator can manage it', realm(tenant));
       if (check.stale) void gh.clients.rehashSecret(client, token).catch(() => {});
-      return { client, actor: { id: clientId, source: request.ip } };
+      return { client, actor: { id: clientId, source: request.ip }, ownToken: token };
     }
     const admin = token.includes('.') ? await adminActor(request) : undefined;
     // Unknown client and wrong token answer alike (RFC 7592 §2.1), so ids cannot be probed.
@@ -71,12 +72,17 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     return { client, actor: admin };
   }
 
-  function response(tenant: TenantContext, issued: IssuedClient | { client: Client }): Record<string, unknown> {
+  /**
+   * RFC 7592 §3 answers with the registration access token too. Only its hash is stored, so a
+   * client that presented its own gets that one back; an administrator's request gets none.
+   */
+  function response(tenant: TenantContext, issued: IssuedClient | { client: Client }, ownToken?: string): Record<string, unknown> {
     const { client } = issued;
+    const registrationAccessToken = ('registrationAccessToken' in issued && issued.registrationAccessToken) || ownToken;
     return {
       ...gh.clients.view(client, tenant.tenant.settings),
       ...('clientSecret' in issued && issued.clientSecret ? { client_secret: issued.clientSecret } : {}),
-      ...('registrationAccessToken' in issued && issued.registrationAccessToken ? { registration_access_token: issued.registrationAccessToken } : {}),
+      ...(registrationAccessToken ? { registration_access_token: registrationAccessToken } : {}),
       registration_client_uri: `${tenant.issuer}/oauth/register/${encodeURIComponent(client.clientId)}`,
     };
   }
@@ -97,23 +103,17 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
 
   app.get<{ Params: { clientId: string } }>('/oauth/register/:clientId', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const { client } = await configurationAccess(request, request.params.clientId);
-    return response(request.tenant, { client });
+    const { client, ownToken } = await configurationAccess(request, request.params.clientId);
+    return response(request.tenant, { client }, ownToken);
   });
 
   app.put<{ Params: { clientId: string } }>('/oauth/register/:clientId', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const tenant = request.tenant;
-    const { client, actor } = await configurationAccess(request, request.params.clientId);
-    const metadata = body(request);
-    // Associating scopes is an administrator's decision: with its own registration access token
-    // a client may keep or drop scopes, never add one (else it could grant itself `admin`).
-    if (actor.id === client.clientId && typeof metadata.scope === 'string') {
-      const added = metadata.scope.split(' ').filter((scope) => scope && !client.scopes.includes(scope));
-      if (added.length > 0) throw new OAuthError('invalid_client_metadata', `only an administrator can associate new scopes (${added.join(' ')})`);
-    }
+    const { client, actor, ownToken } = await configurationAccess(request, request.params.clientId);
     try {
-      return response(tenant, await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, metadata, actor));
+      const replaced = await gh.clients.replace(tenant.tenant.id, tenant.tenant.settings, client.clientId, body(request), actor, { byClient: ownToken !== undefined });
+      return response(tenant, replaced, ownToken);
     } catch (error) {
       throw asRegistrationError(error);
     }

@@ -12,12 +12,14 @@ import { selectGrant } from '../grants/index.js';
 import type { Grant, TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
+import { GAM_FULL_CONTROL } from '../../domain/scope.js';
 import { limitClient } from '../../ratelimit/guards.js';
 import { isStoreUnavailable } from '../../store/errors.js';
 import type { GatehouseMetrics } from '../../metrics/gatehouse-metrics.js';
 
 const GAM_TOKEN_PATH = '/oauth/gam/v2.0/access_token';
-export const TOKEN_PATHS = ['/oauth/token', '/oauth/access_token', GAM_TOKEN_PATH];
+const GAM_PATHS = ['/oauth/access_token', GAM_TOKEN_PATH];
+export const TOKEN_PATHS = ['/oauth/token', ...GAM_PATHS];
 
 /**
  * The response as GAM 18 shows it (seed 004), only on its own path with compat.gam on:
@@ -45,6 +47,10 @@ function tokenParams(request: FastifyRequest, tenant: TenantContext): Params {
     if (name in body) throw invalidRequest(`parameter "${name}" is included more than once (query and body)`);
   }
   return body;
+}
+
+function withoutScope({ scope: _scope, ...rest }: Params): Params {
+  return rest;
 }
 
 /**
@@ -107,16 +113,16 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
       if (!client.grantTypes.includes(grantType)) throw unauthorizedClient(`this client is not allowed to use grant_type "${grantType}"`);
     }
 
-    const response = await grant.handle({ tenant, client, params, services: gh, source: request.ip });
-    const gamShape = tenant.tenant.settings.compat.gam && request.routeOptions.url?.endsWith(GAM_TOKEN_PATH);
-    return reply.send(gamShape ? gamTokenResponse(response) : response);
+    const gam = tenant.tenant.settings.compat.gam;
+    // GAM (seed 001) asks for scope=FullControl meaning "every scope this client (or key) may have":
+    // for every grant, the request then reads as one without a scope.
+    const fullControl = gam && params.scope === GAM_FULL_CONTROL;
+    const response = await grant.handle({ tenant, client, params: fullControl ? withoutScope(params) : params, services: gh, source: request.ip });
+    const route = request.routeOptions.url ?? '';
+    // On GAM's own paths the answer echoes what was asked, as seed 001's does.
+    if (fullControl && GAM_PATHS.some((path) => route.endsWith(path))) response.scope = GAM_FULL_CONTROL;
+    return reply.send(gam && route.endsWith(GAM_TOKEN_PATH) ? gamTokenResponse(response) : response);
   };
-  const refuseGet = async (_request: FastifyRequest, reply: FastifyReply) => {
-    reply.header('allow', 'POST');
-    throw new OAuthError('invalid_request', 'the token endpoint accepts POST only', { status: 405 });
-  };
-  for (const path of TOKEN_PATHS) {
-    app.post(path, handler);
-    app.get(path, refuseGet);
-  }
+  // Other methods get 405 with `Allow: POST` like every route (src/http/method-not-allowed.ts): GET never issues a token.
+  for (const path of TOKEN_PATHS) app.post(path, handler);
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 import type { User } from '../../core/users.js';
 import { bearerToken } from '../bearer.js';
-import { bearerError } from '../errors.js';
+import { bearerError, missingToken } from '../errors.js';
 import { TokenRejected } from '../token-verifier.js';
 
 /** OpenID Connect Core §5.3.2: a claim the user does not have is omitted, never null or empty. */
@@ -36,10 +36,7 @@ export function userinfoEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     const realm = tenant.issuer;
     const { compat } = tenant.tenant.settings;
     const token = bearerToken(request, realm, compat.oauth_scheme, compat.gam && request.routeOptions.url?.endsWith('/oauth/gam/v2.0/userinfo'));
-    if (!token) {
-      reply.header('www-authenticate', `Bearer realm="${realm}"`);
-      return reply.code(401).send({ error: 'invalid_token', error_description: 'an access token is required' });
-    }
+    if (!token) throw missingToken(realm, 'an access token is required');
     let verified;
     try {
       verified = await gh.tokenVerifier.verify(token, tenant);

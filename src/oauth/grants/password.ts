@@ -4,7 +4,6 @@
  * password, locked and disabled accounts answer with the same status and body.
  */
 import { isConfidential } from '../../domain/client.js';
-import { GAM_FULL_CONTROL } from '../../domain/scope.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import { clientMayRefresh, scopesForUser } from '../user-tokens.js';
@@ -18,9 +17,7 @@ export const passwordGrant: Grant = {
   async handle({ tenant, client, params, services, source }: TokenRequestContext): Promise<TokenResponse> {
     if (!isConfidential(client)) throw unauthorizedClient('the password grant requires a confidential client');
     if (params.username === undefined || params.password === undefined) throw invalidRequest('username and password are required');
-    // GAM (seed 001) asks for scope=FullControl meaning "everything this client may have".
-    const requested = tenant.tenant.settings.compat.gam && params.scope === GAM_FULL_CONTROL ? undefined : params.scope;
-    const wanted = grantedScopes(requested, client.scopes);
+    const wanted = grantedScopes(params.scope, client.scopes);
     const user = await services.users.checkPassword(tenant.tenant, params.username, params.password);
     if (!user) {
       await services.store.audit.append(signInEvent(tenant.tenant.id, undefined, params.username, client.clientId, source));
@@ -30,10 +27,12 @@ export const passwordGrant: Grant = {
     const authTime = nowS();
     const familyId = randomId();
     const minted = await services.userTokens.mint({ tenant, client, user, scopes, grantType: 'password', familyId, authTime, withRefreshToken: clientMayRefresh(client) });
-    return services.feed.write(async (tx) => {
+    const response = await services.feed.write(async (tx) => {
       await services.userTokens.startFamily(tx, tenant, client, user, { id: familyId, authTime, scopes });
       await tx.audit.append(signInEvent(tenant.tenant.id, user, params.username!, client.clientId, source));
       return services.userTokens.record(tx, minted);
     });
+    // GAM's clients read the signed-in user's id from the answer (seed 004), as API-key exchanges give it.
+    return { ...response, user_guid: user.id };
   },
 };
