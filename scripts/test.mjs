@@ -40,8 +40,8 @@ if (!process.env.GATEHOUSE_TEST_POSTGRES_URL) {
 // Spec output for people; a TAP copy to count from, for the closing line CI reads.
 const tapFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-tap-')), 'results.tap');
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`];
-// A test that hangs fails by name after 5 minutes (the slowest take about 30 s) instead of holding CI to its limit.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporters, ...files], { stdio: 'inherit', env: process.env });
+// A hung test file fails by name after 10 minutes (the slowest, the crash tests, take about one here) instead of holding CI to its limit.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporters, ...files], { stdio: 'inherit', env: process.env });
 const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
 await postgres?.stop();
 const tap = fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '';
