@@ -6,18 +6,28 @@
 import type { FastifyRequest } from 'fastify';
 import { bearerError } from './errors.js';
 
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * The access token of an Authorization header: `undefined` for none, including another scheme
+ * (Basic, or OAuth where it is not accepted), which RFC 6750 §3.1 treats as a request without a
+ * token (401, bare challenge); `{ malformed }` for an accepted scheme without a well-formed token.
+ */
+export function parseAuthorization(header: string | undefined, allowOAuthScheme: boolean): string | { malformed: string } | undefined {
+  if (!header) return undefined;
+  const [scheme = '', ...rest] = header.trim().split(/ +/);
+  if (!/^bearer$/i.test(scheme) && !(allowOAuthScheme && /^oauth$/i.test(scheme))) return undefined;
+  const token = rest.length === 1 ? rest[0]! : '';
+  return TOKEN68.test(token) ? token : { malformed: `the Authorization header must be "${scheme} <token>"` };
+}
+
 /** `allowBare`: GAM's userinfo (seed 004) sends the token with no scheme at all; only there, with compat.gam. */
 export function bearerToken(request: FastifyRequest, realm: string, allowOAuthScheme: boolean, allowBare = false): string | undefined {
   const query = request.query as Record<string, unknown> | undefined;
   if (query && 'access_token' in query) throw bearerError('invalid_request', 'access tokens must not be sent in the URL; use the Authorization header', realm);
   const header = request.headers.authorization;
-  if (!header) return undefined;
-  if (allowBare && /^[A-Za-z0-9\-._~+/]+=*$/.test(header.trim())) return header.trim();
-  const [scheme = '', ...rest] = header.trim().split(/ +/);
-  // RFC 6750 §3.1: another scheme (Basic, or OAuth where the tenant has not enabled it) is a
-  // request without a token: the caller answers 401 with a bare challenge.
-  if (!/^bearer$/i.test(scheme) && !(allowOAuthScheme && /^oauth$/i.test(scheme))) return undefined;
-  const token = rest.length === 1 ? rest[0]! : '';
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw bearerError('invalid_request', `the Authorization header must be "${scheme} <token>"`, realm);
+  if (allowBare && header && TOKEN68.test(header.trim())) return header.trim();
+  const token = parseAuthorization(header, allowOAuthScheme);
+  if (typeof token === 'object') throw bearerError('invalid_request', token.malformed, realm);
   return token;
 }

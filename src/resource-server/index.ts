@@ -11,6 +11,7 @@ import { loadConfig } from '../config.js';
 import { createGatehouse, createLogger, type Gatehouse } from '../gatehouse.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
 import { TokenRejected, type AccessTokenClaims } from '../oauth/token-verifier.js';
+import { parseAuthorization } from '../oauth/bearer.js';
 import { normalisePath, UnsafePathError } from '../gateway/path.js';
 import { ResourceServerError } from './errors.js';
 
@@ -76,15 +77,12 @@ export class ResourceServer {
     const tenant = await this.gh.tenants.get(this.options.tenant ?? DEFAULT_TENANT_ID);
     if (!tenant) throw new ResourceServerError(503, undefined, 'the configured tenant does not exist');
     const header = request.headers.authorization;
-    const value = Array.isArray(header) ? undefined : header?.trim();
-    if (!value) throw new ResourceServerError(401, challenge(), 'an access token is required');
-    const match = /^(Bearer|OAuth) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(value);
-    if (!match || (match[1]!.toLowerCase() === 'oauth' && !this.options.allowOAuthScheme)) {
-      throw new ResourceServerError(400, challenge('invalid_request', 'the Authorization header must be "Bearer <token>"'), 'malformed Authorization header');
-    }
+    const token = parseAuthorization(Array.isArray(header) ? undefined : header, this.options.allowOAuthScheme ?? false);
+    if (token === undefined) throw new ResourceServerError(401, challenge(), 'an access token is required');
+    if (typeof token === 'object') throw new ResourceServerError(400, challenge('invalid_request', token.malformed), 'malformed Authorization header');
     let verified;
     try {
-      verified = await this.gh.tokenVerifier.verify(match[2]!, tenant);
+      verified = await this.gh.tokenVerifier.verify(token, tenant);
     } catch (error) {
       if (error instanceof TokenRejected) throw new ResourceServerError(401, challenge('invalid_token', error.message), error.message);
       throw error;

@@ -63,6 +63,15 @@ for (const database of testDatabases()) {
       const none = await refusal({ method: 'GET', url: '/orders/42', headers: {} });
       assert.equal(none.status, 401);
       assert.equal(none.wwwAuthenticate, 'Bearer realm="gatehouse"');
+      // Another scheme is no token (RFC 6750 §3.1); the OAuth scheme is off unless allowOAuthScheme.
+      for (const authorization of ['Basic YTpi', `OAuth ${access}`]) {
+        const other = await refusal({ method: 'GET', url: '/orders/42', headers: { authorization } });
+        assert.equal(other.status, 401, authorization.slice(0, 5));
+        assert.equal(other.wwwAuthenticate, 'Bearer realm="gatehouse"');
+      }
+      const malformed = await refusal({ method: 'GET', url: '/orders/42', headers: { authorization: 'Bearer two tokens' } });
+      assert.equal(malformed.status, 400);
+      assert.match(malformed.wwwAuthenticate!, /error="invalid_request"/);
       const bad = await refusal({ method: 'GET', url: '/orders/42', headers: bearer('not.a.token') });
       assert.equal(bad.status, 401);
       assert.match(bad.wwwAuthenticate!, /error="invalid_token"/);
