@@ -20,6 +20,7 @@ import { frameworkErrors } from './http/framework-errors.js';
 import { refuseUnstorableText } from './http/unstorable-text.js';
 import { recordRouteMethods, refuseUnsupportedMethod } from './http/method-not-allowed.js';
 import { lazyRequestLogger } from './http/request-logger.js';
+import { isUnderUnknownTenant } from './tenancy/resolve-tenant.js';
 
 export interface AppOptions {
   isDraining?: () => boolean;
@@ -44,9 +45,10 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   refuseUnstorableText(app);
   recordRouteMethods(app);
   if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
-  app.setNotFoundHandler((request, reply) => {
-    refuseUnsupportedMethod(request);
-    reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  app.setNotFoundHandler(async (request, reply) => {
+    // Under /t/{id} of no tenant, 404 whatever the method, as the tenant-scoped routes answer.
+    if (!(await isUnderUnknownTenant(request.url, gh.tenants))) refuseUnsupportedMethod(request);
+    return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
   await app.register(formbody);
   await app.register(swagger, {

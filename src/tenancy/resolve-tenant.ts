@@ -27,3 +27,10 @@ export function resolveTenant(app: FastifyInstance, tenants: TenantRegistry): vo
     request.tenant = tenant;
   });
 }
+
+/** Whether `url` lies under /t/{id} of no tenant: nothing is served there, whatever the method. */
+export async function isUnderUnknownTenant(url: string, tenants: TenantRegistry): Promise<boolean> {
+  const id = /^\/t\/([^/?#]+)/.exec(url)?.[1];
+  if (id === undefined) return false;
+  return !(TENANT_ID_PATTERN.test(id) && id !== DEFAULT_TENANT_ID && (await tenants.get(id)));
+}
