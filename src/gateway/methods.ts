@@ -12,8 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { FORWARDED_METHODS } from '../domain/scope.js';
 import type { Problem } from './problem.js';
 
-export { FORWARDED_METHODS, REFUSED_METHODS } from '../domain/scope.js';
-
 /** Makes fastify's router know every forwarded method; the extension methods may carry a body. */
 export function routeEveryForwardedMethod(app: FastifyInstance): void {
   const known = new Set(app.supportedMethods);

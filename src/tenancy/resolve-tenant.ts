@@ -20,17 +20,25 @@ export class UnknownTenantError extends Error {
 export function resolveTenant(app: FastifyInstance, tenants: TenantRegistry): void {
   if (!app.hasRequestDecorator('tenant')) app.decorateRequest('tenant', null as unknown as TenantContext);
   app.addHook('preHandler', async (request) => {
-    const id = (request.params as { tenant?: string }).tenant ?? DEFAULT_TENANT_ID;
-    // The default tenant lives at the root only: /t/default is not a second address for it.
-    const tenant = TENANT_ID_PATTERN.test(id) && !(id === DEFAULT_TENANT_ID && (request.params as { tenant?: string }).tenant) ? await tenants.get(id) : undefined;
-    if (!tenant) throw new UnknownTenantError(`no tenant "${id}"`);
+    const segment = (request.params as { tenant?: string }).tenant;
+    const tenant = await mountedTenant(segment, tenants);
+    if (!tenant) throw new UnknownTenantError(`no tenant "${segment ?? DEFAULT_TENANT_ID}"`);
     request.tenant = tenant;
   });
 }
 
+/**
+ * The tenant of a mount point: the default tenant at the root (`segment` undefined), else the
+ * tenant `/t/{segment}` names, if any. The default tenant lives at the root only: /t/default is
+ * not a second address for it.
+ */
+function mountedTenant(segment: string | undefined, tenants: TenantRegistry): Promise<TenantContext | undefined> {
+  if (segment === undefined) return tenants.get(DEFAULT_TENANT_ID);
+  return TENANT_ID_PATTERN.test(segment) && segment !== DEFAULT_TENANT_ID ? tenants.get(segment) : Promise.resolve(undefined);
+}
+
 /** Whether `url` lies under /t/{id} of no tenant: nothing is served there, whatever the method. */
 export async function isUnderUnknownTenant(url: string, tenants: TenantRegistry): Promise<boolean> {
-  const id = /^\/t\/([^/?#]+)/.exec(url)?.[1];
-  if (id === undefined) return false;
-  return !(TENANT_ID_PATTERN.test(id) && id !== DEFAULT_TENANT_ID && (await tenants.get(id)));
+  const segment = /^\/t\/([^/?#]+)/.exec(url)?.[1];
+  return segment !== undefined && !(await mountedTenant(segment, tenants));
 }
