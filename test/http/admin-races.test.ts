@@ -98,7 +98,9 @@ for (const database of testDatabases()) {
 
     test('services: overlapping prefixes sent at once, from two tenants, leave one', async () => {
       const root = `/ovl-${suffix()}`;
-      const prefixes = [root, `${root}/sub`, `${root}/sub/deeper`, `${root}/sub/other`];
+      // A chain: every prefix overlaps every other, so exactly one can win whatever the order
+      // (two siblings such as /sub/a and /sub/b do not overlap and could both be created).
+      const prefixes = [root, `${root}/sub`, `${root}/sub/deeper`, `${root}/sub/deeper/most`];
       const responses = await Promise.all(
         prefixes.map((prefix, i) => api('POST', '/services', { name: `ovl-${i}`, path_prefix: prefix, upstream: 'http://127.0.0.1:9' }, i % 2 ? '/t/acme' : '')),
       );
