@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { lazyRequestLogger } from '../../src/http/request-logger.js';
 import { LOG_REDACT } from '../../src/gatehouse.js';
@@ -26,7 +26,7 @@ test('a request that logs nothing makes no child logger; one that logs is bound 
     return child(...args);
   }) as typeof logger.child;
 
-  const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, disableRequestLogging: true, childLoggerFactory: lazyRequestLogger });
+  const app = Fastify({ loggerInstance: logger as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyRequestLogger });
   app.get('/quiet', async () => ({ ok: true }));
   app.get('/noisy', async (request) => {
     assert.equal(request.log.level, 'info');
