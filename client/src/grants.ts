@@ -8,8 +8,11 @@ import { createHash } from 'node:crypto';
 export type Grant =
   | { type: 'client_credentials' }
   | { type: 'password'; username: string; password: string }
-  /** GAM's API-key exchange (seed 004): grant_type=password, authentication_type_name=apikey, api_key. */
-  | { type: 'api_key'; apiKey: string }
+  /**
+   * GAM's API-key exchange (seed 004): grant_type=password, authentication_type_name (the server's
+   * API-key authentication type, `apikey` unless `authType` names another), api_key.
+   */
+  | { type: 'api_key'; apiKey: string; authType?: string }
   /** Tokens come from a sign-in (OAuthClient.exchangeCode, or the CLI's login); `subject` names that session in the cache. */
   | { type: 'authorization_code'; subject?: string }
   /** Start from a refresh token obtained elsewhere. */
@@ -45,7 +48,7 @@ export function grantParameters(grant: Grant, scope: string | undefined): Record
     case 'password':
       return withScope({ grant_type: 'password', username: grant.username, password: grant.password });
     case 'api_key':
-      return withScope({ grant_type: 'password', authentication_type_name: 'apikey', api_key: grant.apiKey });
+      return withScope({ grant_type: 'password', authentication_type_name: grant.authType ?? 'apikey', api_key: grant.apiKey });
     case 'refresh_token':
       return withScope({ grant_type: 'refresh_token', refresh_token: grant.refreshToken });
     case 'authorization_code':

@@ -166,6 +166,7 @@ export const SettingsSchema = Type.Object({
   allow_insecure_redirect_uris: Type.Boolean(),
   refresh_token_grace_s: Type.Integer(),
   api_keys_enabled: Type.Boolean(),
+  api_key_auth_types: Type.Array(Type.String()),
   lockout,
   rate_limits: rateLimits,
   compat,
@@ -176,7 +177,14 @@ export const SettingsPatchSchema = Type.Object(
     allowed_grants: Type.Optional(Type.Array(Type.Union([Type.Literal('authorization_code'), Type.Literal('implicit'), Type.Literal('client_credentials'), Type.Literal('password'), Type.Literal('refresh_token')]))),
     allow_insecure_redirect_uris: Type.Optional(Type.Boolean()),
     refresh_token_grace_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 300, description: 'retry grace for confidential clients’ refreshes; 0 = off' })),
-    api_keys_enabled: Type.Optional(Type.Boolean({ description: 'the apikey authentication type (GAM)' })),
+    api_keys_enabled: Type.Optional(Type.Boolean({ description: 'the API-key authentication types (GAM): keys can be exchanged for tokens' })),
+    api_key_auth_types: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), {
+        minItems: 1,
+        maxItems: 20,
+        description: 'names of the API-key authentication types, sent as authentication_type_name (GAM); unique without case',
+      }),
+    ),
     lockout: Type.Optional(Type.Partial(lockout, { additionalProperties: false })),
     rate_limits: Type.Optional(Type.Partial(rateLimits, { additionalProperties: false })),
     compat: Type.Optional(Type.Partial(compat, { additionalProperties: false })),

@@ -12,6 +12,17 @@ type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'rate_limits' | 'c
   compat?: Partial<TenantSettings['compat']>;
 };
 
+function checkApiKeyAuthTypes(names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    const key = name.toLowerCase();
+    // GAM's name for signing in with a password: a type of that name would take over password grants that name it.
+    if (key === 'local') throw ValidationError.field('api_key_auth_types', '"local" is the password authentication type, not an API-key one');
+    if (seen.has(key)) throw ValidationError.field('api_key_auth_types', `"${name}" is listed twice (names are compared without case)`);
+    seen.add(key);
+  }
+}
+
 export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.get('/settings', { schema: { tags, summary: 'Get the tenant’s settings', response: { 200: SettingsSchema, ...errorResponses } } }, async (request) => request.tenant.tenant.settings);
 
@@ -40,6 +51,7 @@ export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string
         if (patch.lockout && settings.lockout.max_wait_s < settings.lockout.wait_increment_s) {
           throw ValidationError.field('lockout.max_wait_s', `lockout.max_wait_s must be at least lockout.wait_increment_s (${settings.lockout.wait_increment_s})`);
         }
+        if (patch.api_key_auth_types) checkApiKeyAuthTypes(patch.api_key_auth_types);
         await tx.tenants.updateSettings(tenantId, settings);
         await tx.events.append({ tenantId, kind: 'tenant.changed', target: tenantId, payload: {}, createdAt: now });
         await tx.audit.append({ tenantId, actor: request.admin.id, source: request.admin.source, action: 'settings.updated', target: tenantId, detail: { changed: Object.keys(patch) }, createdAt: now });

@@ -2,7 +2,7 @@
  * Clients and their metadata (RFC 7591 §2 plus Gatehouse's own fields, INTERFACE.md).
  * Validation here is pure: it checks shapes and rules; whether scopes exist is checked by the caller.
  */
-import type { TenantSettings } from './tenant.js';
+import { apiKeyAuthType, type TenantSettings } from './tenant.js';
 import type { FieldError } from './errors.js';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -186,6 +186,17 @@ function stringField(input: Input, key: string, max = 200): string | undefined {
   return value;
 }
 
+/** The API-key authentication type the input limits the application's keys to, in the tenant's spelling; null = any. */
+function allowedApiKeyAuthType(input: Input, settings: TenantSettings): string | null {
+  if (input.api_key_allowed_auth_type === null) return null;
+  const name = stringField(input, 'api_key_allowed_auth_type', 100)!;
+  const type = apiKeyAuthType(settings, name);
+  if (!type) {
+    throw new MetadataError('invalid_client_metadata', 'api_key_allowed_auth_type', `"${name}" is not an API-key authentication type of this tenant (settings.api_key_auth_types: ${settings.api_key_auth_types.join(', ')})`);
+  }
+  return type;
+}
+
 function stringList(input: Input, key: string): string[] | undefined {
   const value = input[key];
   if (value === undefined) return undefined;
@@ -295,9 +306,7 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     throw new MetadataError('invalid_client_metadata', 'require_pkce', 'public clients always use PKCE (RFC 9700 §2.1.1)');
   }
 
-  const apiKeyAuthType = has(input, 'api_key_allowed_auth_type')
-    ? input.api_key_allowed_auth_type === null ? null : (stringField(input, 'api_key_allowed_auth_type', 100) ?? null)
-    : (base?.apiKey.allowedAuthType ?? null);
+  const allowedAuthType = has(input, 'api_key_allowed_auth_type') ? allowedApiKeyAuthType(input, ctx.settings) : (base?.apiKey.allowedAuthType ?? null);
 
   return {
     clientName: clientName.trim(),
@@ -315,7 +324,7 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     apiKey: {
       enabled: bool(input, 'api_key_enabled', base?.apiKey.enabled ?? false),
       timeoutHours: nullableCount(input, 'api_key_timeout_hours', 0, 1_000_000, base?.apiKey.timeoutHours ?? 0) ?? 0,
-      allowedAuthType: apiKeyAuthType,
+      allowedAuthType,
       scopeCustomization: bool(input, 'api_key_scope_customization', base?.apiKey.scopeCustomization ?? false),
     },
   };

@@ -36,11 +36,24 @@ export interface TenantSettings {
   allow_insecure_redirect_uris: boolean;
   /** Seconds in which a confidential client's retry of a refresh gets the same successor pair (RFC 9700 §4.14); 0 = off. */
   refresh_token_grace_s: number;
-  /** The `apikey` authentication type (GAM): API keys can be exchanged for tokens. */
+  /** The API-key authentication types (GAM): API keys can be exchanged for tokens. */
   api_keys_enabled: boolean;
+  /**
+   * The names of the tenant's API-key authentication types: GAM lets an administrator add them
+   * under names of their choosing, and a request names one in `authentication_type_name`.
+   */
+  api_key_auth_types: string[];
   lockout: LockoutSettings;
   rate_limits: RateLimitSettings;
   compat: CompatSettings;
+}
+
+export const DEFAULT_API_KEY_AUTH_TYPE = 'apikey';
+
+/** The tenant's API-key authentication type of that name (compared without case, as GAM does), in its stored spelling. */
+export function apiKeyAuthType(settings: Pick<TenantSettings, 'api_key_auth_types'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return settings.api_key_auth_types.find((type) => type.toLowerCase() === wanted);
 }
 
 export const ALL_GRANTS = ['authorization_code', 'implicit', 'client_credentials', 'password', 'refresh_token'] as const;
@@ -52,6 +65,7 @@ export function defaultSettings(): TenantSettings {
     allow_insecure_redirect_uris: false,
     refresh_token_grace_s: 0,
     api_keys_enabled: true,
+    api_key_auth_types: [DEFAULT_API_KEY_AUTH_TYPE],
     lockout: { max_failures: 30, wait_increment_s: 60, max_wait_s: 900, reset_after_s: 43200 },
     // Machine clients burst legitimately, so token and introspection limits are opt-in; a person
     // signs in a few times a minute, so the browser-facing limits are on, generously.

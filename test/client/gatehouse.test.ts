@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { createFetch, OAuthClient, OAuthError, type ExchangeEvent } from '../../client/src/index.js';
+import { clientOptions, profileFromFlags } from '../../client/src/cli/profile.js';
 import { testDatabases } from '../helpers/databases.js';
 import { json } from '../helpers/oauth.js';
 import { startStack, type Stack } from './stack.js';
@@ -194,6 +195,20 @@ describe('client SDK against Gatehouse', () => {
       assert.notEqual(sent.api_key, key.body.api_key, 'masked');
     } finally {
       await api.client.close();
+    }
+
+    // A tenant's API-key authentication type of another name (seed 004), named by the grant and, in the CLI, --auth-type.
+    assert.equal((await stack.admin('/settings', json('PATCH', { api_key_auth_types: ['apikey', 'partners'] }))).status, 200);
+    const named = clientOptions(profileFromFlags({ 'token-url': `${stack.server.url}/oauth/token`, 'client-id': app.id, 'client-secret': app.secret, grant: 'api_key', 'api-key': key.body.api_key, 'auth-type': 'partners' }), 'gam');
+    assert.deepEqual(named.grant, { type: 'api_key', apiKey: key.body.api_key, authType: 'partners' });
+    const partners = new OAuthClient(named);
+    try {
+      assert.equal((await stack.admin(`/clients/${app.id}`, json('PATCH', { api_key_allowed_auth_type: 'partners' }))).status, 200);
+      assert.ok((await partners.getToken()).accessToken);
+    } finally {
+      await partners.close();
+      await stack.admin(`/clients/${app.id}`, json('PATCH', { api_key_allowed_auth_type: null }));
+      await stack.admin('/settings', json('PATCH', { api_key_auth_types: ['apikey'] }));
     }
 
     assert.equal((await stack.admin('/settings', json('PATCH', { compat: { json_token_body: true } }))).status, 200);

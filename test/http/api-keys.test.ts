@@ -167,6 +167,56 @@ for (const database of testDatabases()) {
       assert.equal(wider.body.error, 'invalid_scope', 'never more than the key');
     });
 
+    test('authentication type names (seed 004): the tenant names its API-key types, an application may allow only one; names compare without case', async () => {
+      const { api_key: apiKey } = (await generate()).body;
+      const exchangeAs = (authType: string) =>
+        request(`${server.url}/oauth/token`, form({ client_id: app.id, client_secret: app.secret, grant_type: 'password', api_key: apiKey, authentication_type_name: authType }));
+      const tokenExchange = () =>
+        request(
+          `${server.url}/oauth/token`,
+          form({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: apiKey, subject_token_type: 'urn:gatehouse:params:oauth:token-type:api-key' }, { authorization: basic(app.id, app.secret) }),
+        );
+      const settings = (body: Record<string, unknown>) => api('/settings', json('PATCH', body, bearer(admin)));
+      const allow = (authType: string | null) => api(`/clients/${app.id}`, json('PATCH', { api_key_allowed_auth_type: authType }, bearer(admin)));
+
+      assert.deepEqual((await api('/settings', { headers: bearer(admin) })).body.api_key_auth_types, ['apikey'], 'GAM’s own name by default');
+      assert.equal((await exchangeAs('APIKey')).status, 200, 'the default type, in another case');
+      const unknown = await exchangeAs('partners');
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.error, 'invalid_request');
+      assert.match(unknown.body.error_description, /"partners" is not an API-key authentication type of this tenant \(apikey\)/);
+      const notListed = await allow('partners');
+      assert.equal(notListed.status, 400, 'an application can only be limited to a type the tenant has');
+      assert.equal(notListed.body.errors[0].field, 'api_key_allowed_auth_type');
+
+      for (const [body, field] of [
+        [{ api_key_auth_types: ['apikey', 'APIKEY'] }, 'listed twice'],
+        [{ api_key_auth_types: ['Local'] }, 'password authentication type'],
+        [{ api_key_auth_types: [] }, ''],
+        [{ api_key_auth_types: ['has space'] }, ''],
+      ] as const) {
+        const refused = await settings(body);
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.match(JSON.stringify(refused.body), new RegExp(field));
+      }
+      assert.equal((await settings({ api_key_auth_types: ['apikey', 'Partners'] })).status, 200);
+      try {
+        const limited = await allow('PARTNERS');
+        assert.equal(limited.status, 200, JSON.stringify(limited.body));
+        assert.equal(limited.body.api_key_allowed_auth_type, 'Partners', 'stored in the tenant’s spelling');
+        const viaPartners = await exchangeAs('partners');
+        assert.equal(viaPartners.status, 200, JSON.stringify(viaPartners.body));
+        assert.equal(viaPartners.body.scope, GAM_SCOPES);
+        const viaApikey = await exchangeAs('apikey');
+        assert.equal(viaApikey.body.error, 'invalid_grant');
+        assert.match(viaApikey.body.error_description, /only for authentication type "Partners"/);
+        assert.equal((await tokenExchange()).status, 200, 'the token exchange signs in with the type the application allows');
+      } finally {
+        assert.equal((await allow(null)).status, 200);
+        assert.equal((await settings({ api_key_auth_types: ['apikey'] })).status, 200);
+      }
+    });
+
     test('scope customization: narrowing allowed only when the application allows it', async () => {
       const narrow = await generate({ client_id: app.id, scope: 'user_email' });
       assert.equal(narrow.status, 201);

@@ -95,6 +95,8 @@ for (const database of testDatabases()) {
         const on = await request(`${server.url}/oauth/access_token`, form(body, headers));
         assert.equal(on.status, 200, JSON.stringify(on.body));
         assert.equal(decodeJwt(on.body.access_token).iss, `${server.url}/t/acme`);
+        const upper = await request(`${server.url}/oauth/access_token`, form({ ...body, additional_parameters: '{"Repository":"ACME"}' }, headers));
+        assert.equal(decodeJwt(upper.body.access_token).iss, `${server.url}/t/acme`, 'a repository GUID is compared without case');
         const unknown = await request(`${server.url}/oauth/access_token`, form({ ...body, additional_parameters: '{"Repository":"nope"}' }, headers));
         assert.equal(unknown.body.error, 'invalid_request');
       } finally {

@@ -27,6 +27,7 @@ const OPTIONS = {
   username: text,
   password: text,
   'api-key': text,
+  'auth-type': text,
   scope: text,
   scheme: text,
   'extra-header': { ...text, multiple: true },
@@ -94,7 +95,7 @@ connection (stored by "profile save" and "login"; given on any command they over
   --profile/-p NAME (default: $GATEHOUSE_CALL_PROFILE or "default")
   --issuer URL | --token-url URL [--authorize-url URL]
   --client-id ID [--client-secret S] [--auth basic|post|none]
-  --grant client_credentials|password|api_key|authorization_code [--username U --password P | --api-key K]
+  --grant client_credentials|password|api_key|authorization_code [--username U --password P | --api-key K [--auth-type NAME]]
   --scope "a b" --scheme Bearer|OAuth --extra-header "GENEXUS-AGENT: SmartDevice Application" --json-token-body
   --refresh-margin SECONDS
   --token-timeout MS --token-ca FILE --token-client-cert FILE --token-client-key FILE --token-insecure --token-proxy URL

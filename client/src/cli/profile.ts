@@ -30,6 +30,7 @@ export interface Profile {
   username?: string;
   password?: string;
   apiKey?: string;
+  apiKeyAuthType?: string;
   scope?: string;
   scheme?: 'Bearer' | 'OAuth';
   headers?: Record<string, string>;
@@ -96,6 +97,7 @@ export function profileFromFlags(flags: Flags): Profile {
   set('username', str(flags, 'username'));
   set('password', str(flags, 'password'));
   set('apiKey', str(flags, 'api-key'));
+  set('apiKeyAuthType', str(flags, 'auth-type'));
   set('scope', str(flags, 'scope'));
   set('scheme', oneOf(str(flags, 'scheme'), ['Bearer', 'OAuth'] as const, 'scheme'));
   set('refreshMarginSeconds', number(str(flags, 'refresh-margin'), 'refresh-margin'));
@@ -120,7 +122,7 @@ function grantOf(profile: Profile, name: string): Grant {
       return { type: 'password', username: profile.username, password: profile.password };
     case 'api_key':
       if (!profile.apiKey) throw new ConfigurationError('the api_key grant needs --api-key');
-      return { type: 'api_key', apiKey: profile.apiKey };
+      return { type: 'api_key', apiKey: profile.apiKey, ...(profile.apiKeyAuthType ? { authType: profile.apiKeyAuthType } : {}) };
     case 'authorization_code':
       return { type: 'authorization_code', subject: name };
   }

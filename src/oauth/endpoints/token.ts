@@ -8,8 +8,8 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
 import { formBody, refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
-import { selectGrant } from '../grants/index.js';
-import type { Grant, TokenResponse } from '../grants/types.js';
+import { grants, selectGrant } from '../grants/index.js';
+import type { TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
 import { GAM_FULL_CONTROL } from '../../domain/scope.js';
@@ -66,7 +66,8 @@ async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Para
     throw invalidRequest('additional_parameters must be a JSON object');
   }
   if (repository === undefined) return tenant;
-  const selected = typeof repository === 'string' ? await gh.tenants.get(repository) : undefined;
+  // Tenant ids are lower case; GAM's Repository GUIDs are compared without case.
+  const selected = typeof repository === 'string' ? await gh.tenants.get(repository.toLowerCase()) : undefined;
   if (!selected || !selected.tenant.settings.compat.gam) throw invalidRequest('additional_parameters.Repository names no tenant that accepts GAM requests');
   return selected;
 }
@@ -76,8 +77,9 @@ async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Para
  * outcome: ok, the OAuth error code, `rate_limited` for a 429, `temporarily_unavailable` for an
  * unreachable store, `server_error` for a bug.
  */
-async function counted<T>(metrics: GatehouseMetrics, grant: Grant | undefined, run: () => Promise<T>): Promise<T> {
-  const grantType = grant?.type ?? 'unsupported';
+async function counted<T>(metrics: GatehouseMetrics, params: Params, run: () => Promise<T>): Promise<T> {
+  // GAM's API-key exchange counts as the password grant it is sent as.
+  const grantType = params.grant_type !== undefined && grants.has(params.grant_type) ? params.grant_type : 'unsupported';
   try {
     const result = await run();
     metrics.grants.inc({ grant_type: grantType, outcome: 'ok' });
@@ -94,10 +96,9 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const params = tokenParams(request, request.tenant);
-    const grant = selectGrant(params);
-    return counted(gh.metrics, grant, () => respond(request, reply, params, grant));
+    return counted(gh.metrics, params, () => respond(request, reply, params));
   };
-  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params, grant: Grant | undefined) => {
+  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
     const tenant = await selectedTenant(gh, request.tenant, params);
     const presented = presentedCredentials(request.headers.authorization, params);
     await limitClient(gh, tenant, 'token_client', presented.clientId, request.ip);
@@ -105,6 +106,7 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
 
     const grantType = params.grant_type;
     if (!grantType) throw invalidRequest('grant_type is required');
+    const grant = selectGrant(params, tenant.tenant.settings);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (grant.permits) {
       if (!grant.permits(client, tenant)) throw unauthorizedClient(`this client may not use grant_type "${grantType}" here`);

@@ -8,9 +8,10 @@
 import type { Client } from '../../domain/client.js';
 import { isConfidential } from '../../domain/client.js';
 import { nowS } from '../../domain/time.js';
+import { apiKeyAuthType, type TenantSettings } from '../../domain/tenant.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { keyBoundLifetime } from '../../core/api-keys.js';
-import { invalidGrant, invalidRequest } from '../errors.js';
+import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import { clientMayRefresh } from '../user-tokens.js';
 import { randomId } from '../../crypto/random.js';
@@ -24,9 +25,28 @@ function permits(client: Client, tenant: TenantContext): boolean {
   return client.apiKey.enabled && tenant.tenant.settings.api_keys_enabled && isConfidential(client);
 }
 
-async function exchange(ctx: TokenRequestContext, apiKey: string, authType: string): Promise<TokenResponse> {
+export function notAnApiKeyAuthType(settings: Pick<TenantSettings, 'api_key_auth_types'>, name: string): OAuthError {
+  return invalidRequest(`authentication_type_name "${name}" is not an API-key authentication type of this tenant (${settings.api_key_auth_types.join(', ')})`);
+}
+
+/**
+ * The API-key authentication type a request signs in with: the one it names, else (the token
+ * exchange, which has no such parameter of its own) the one the application is limited to, else
+ * the tenant's first.
+ */
+function authTypeOf({ tenant, client, params }: TokenRequestContext): string {
+  const { settings } = tenant.tenant;
+  if (params.authentication_type_name === undefined) return client.apiKey.allowedAuthType ?? settings.api_key_auth_types[0]!;
+  const type = apiKeyAuthType(settings, params.authentication_type_name);
+  if (!type) throw notAnApiKeyAuthType(settings, params.authentication_type_name);
+  return type;
+}
+
+async function exchange(ctx: TokenRequestContext, apiKey: string): Promise<TokenResponse> {
   const { tenant, client, params, services } = ctx;
-  if (client.apiKey.allowedAuthType && client.apiKey.allowedAuthType !== authType) {
+  const authType = authTypeOf(ctx);
+  // Names are compared without case, as the tenant's types are; the setting may predate a rename.
+  if (client.apiKey.allowedAuthType && client.apiKey.allowedAuthType.toLowerCase() !== authType.toLowerCase()) {
     throw invalidGrant(`this application accepts API keys only for authentication type "${client.apiKey.allowedAuthType}"`);
   }
   const found = await services.apiKeys.check(tenant.tenant.id, client, apiKey);
@@ -45,13 +65,13 @@ async function exchange(ctx: TokenRequestContext, apiKey: string, authType: stri
   return { ...response, user_guid: found.user.id };
 }
 
-/** GAM's form: grant_type=password, authentication_type_name=apikey, api_key=… */
+/** GAM's form: grant_type=password, authentication_type_name=<an API-key type, `apikey` by default>, api_key=… */
 export const gamApiKeyGrant: Grant = {
   type: 'password',
   permits,
   async handle(ctx) {
-    if (!ctx.params.api_key) throw invalidRequest('api_key is required with authentication_type_name=apikey');
-    return exchange(ctx, ctx.params.api_key, ctx.params.authentication_type_name ?? 'apikey');
+    if (!ctx.params.api_key) throw invalidRequest(`api_key is required with authentication_type_name=${ctx.params.authentication_type_name}`);
+    return exchange(ctx, ctx.params.api_key);
   },
 };
 
@@ -64,7 +84,7 @@ export const apiKeyTokenExchangeGrant: Grant = {
     if (!params.subject_token) throw invalidRequest('subject_token is required');
     if (params.subject_token_type !== API_KEY_TOKEN_TYPE) throw invalidRequest(`subject_token_type must be ${API_KEY_TOKEN_TYPE}`);
     if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw invalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
-    const response = await exchange(ctx, params.subject_token, 'apikey');
+    const response = await exchange(ctx, params.subject_token);
     return { ...response, issued_token_type: ACCESS_TOKEN_TYPE };
   },
 };
