@@ -101,10 +101,11 @@ function issuer(env: Env, port: number): string {
   return raw.replace(/\/+$/, '');
 }
 
-function role(raw: string | undefined): Role {
-  const value = raw ?? 'all';
+/** The role from `--role`, else GATEHOUSE_ROLE: an error names the one that was given. */
+function role(flag: string | undefined, variable: string | undefined): Role {
+  const value = flag ?? variable ?? 'all';
   if (value === 'all' || value === 'auth' || value === 'gateway') return value;
-  throw new ConfigError('--role', `must be all, auth or gateway, got "${value}"`);
+  throw new ConfigError(flag !== undefined ? '--role' : 'GATEHOUSE_ROLE', `must be all, auth or gateway, got "${value}"`);
 }
 
 export function loadConfig(env: Env = process.env, overrides: { role?: string } = {}): Config {
@@ -138,7 +139,7 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string } 
     maxTokenLifetimeS: integer(env, 'GATEHOUSE_MAX_TOKEN_LIFETIME', 10 * 365 * 24 * 3600, 60, 100 * 365 * 24 * 3600),
     keyActivationDelayS: integer(env, 'GATEHOUSE_KEY_ACTIVATION_DELAY', 60, 0, 7 * 24 * 3600),
     logLevel,
-    role: role(overrides.role ?? env.GATEHOUSE_ROLE),
+    role: role(overrides.role, env.GATEHOUSE_ROLE),
     writeBatchMaxDelayMs: integer(env, 'GATEHOUSE_WRITE_BATCH_DELAY_MS', 2, 0, 1000),
     writeBatchMaxSize: integer(env, 'GATEHOUSE_WRITE_BATCH_SIZE', 512, 1, 10000),
     feedStaleMs: integer(env, 'GATEHOUSE_FEED_STALE_MS', 5000, 100, 600_000),

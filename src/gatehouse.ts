@@ -102,8 +102,9 @@ function serverSecret(config: Config, log: Logger): ServerSecret {
 
 export interface CreateOptions {
   /**
-   * Embedded in another process (the resource-server library): read and verify only — no
-   * bootstrap of tenants or clients, no background maintenance.
+   * Embedded in another process (the resource-server library) or run by a command on a store
+   * that nodes serve (`gatehouse keys`): no bootstrap of tenants or clients, no background
+   * maintenance.
    */
   embedded?: boolean;
 }

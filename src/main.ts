@@ -26,7 +26,11 @@ async function serve(config: Config): Promise<void> {
   let draining = false;
   const isDraining = () => draining;
   const servers: FastifyInstance[] = [];
-  const demo = config.demo && config.role === 'all' ? await startDemoUpstream() : undefined;
+  // The demo's upstream lives in this process, and a PostgreSQL store is shared by nodes that
+  // would each re-point its service to themselves: it is for one node on SQLite.
+  const demoWanted = config.demo && config.role === 'all';
+  const demo = demoWanted && gh.store.dialect === 'sqlite' ? await startDemoUpstream() : undefined;
+  if (demoWanted && !demo) log.info('demo: not seeded on PostgreSQL (it runs on one node with SQLite)');
   if (demo) {
     const address = demo.server.address() as { port: number };
     const file = await seedDemo(gh, `http://127.0.0.1:${address.port}`);
@@ -80,9 +84,13 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
-/** Runs a `keys` subcommand on one tenant, as a node that serves nothing. */
+/**
+ * Runs a `keys` subcommand on one tenant, as a node that serves nothing. Without the first-start
+ * bootstrap: run with another shell's PORT or issuer, it would re-point the console clients of
+ * the nodes that serve (and reset the bootstrap admin's secret to this shell's).
+ */
 async function withTenant(config: Config, tenantId: string, fn: (gh: Gatehouse) => Promise<void>): Promise<void> {
-  const gh = await createGatehouse({ ...config, demo: false }, createLogger({ logLevel: 'warn' }));
+  const gh = await createGatehouse({ ...config, demo: false }, createLogger({ logLevel: 'warn' }), { embedded: true });
   try {
     // Keys are made on first use: an unknown tenant must not get one (nor a foreign-key error).
     if (!(await gh.tenants.get(tenantId))) throw new Error(`no tenant "${tenantId}"`);

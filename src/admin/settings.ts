@@ -52,6 +52,11 @@ export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string
           throw ValidationError.field('lockout.max_wait_s', `lockout.max_wait_s must be at least lockout.wait_increment_s (${settings.lockout.wait_increment_s})`);
         }
         if (patch.api_key_auth_types) checkApiKeyAuthTypes(patch.api_key_auth_types);
+        // The tenant's admin clients get their tokens with it: without it no administrator could
+        // get a new token to put it back. Clients are kept from it by their own grant_types.
+        if (!settings.allowed_grants.includes('client_credentials')) {
+          throw ValidationError.field('allowed_grants', 'allowed_grants must keep client_credentials: the tenant’s admin clients sign in with it (limit other clients through their grant_types)');
+        }
         await tx.tenants.updateSettings(tenantId, settings);
         await tx.events.append({ tenantId, kind: 'tenant.changed', target: tenantId, payload: {}, createdAt: now });
         await tx.audit.append({ tenantId, actor: request.admin.id, source: request.admin.source, action: 'settings.updated', target: tenantId, detail: { changed: Object.keys(patch) }, createdAt: now });

@@ -34,7 +34,11 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
     const file = url.slice('sqlite:'.length);
     const onDisk = file !== ':memory:' && file !== '';
     // The database holds hashes and sealed keys: a new data directory is the owner's only.
-    if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    if (onDisk) {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      // and a new database file too: SQLite gives its -wal and -shm files the database file's mode.
+      fs.closeSync(fs.openSync(file, 'a', 0o600));
+    }
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }) });
     const appender = onDisk ? new SqliteTokenAppender(path.resolve(file)) : undefined;
     if (appender) appenders.set(kysely, appender);

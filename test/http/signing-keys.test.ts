@@ -299,6 +299,14 @@ for (const database of testDatabases()) {
       const unknown = await runCli(['keys', 'list', '--tenant', 'no-such-tenant'], server.env);
       assert.equal(unknown.code, 1);
       assert.match(unknown.stderr, /no tenant "no-such-tenant"/);
+
+      // Run from a shell with another issuer, port and admin secret: the command changes no client.
+      const consoleClient = async () => (await request(`${server.url}/admin/api/v1/clients/gatehouse-console`, { headers: bearer(admin) })).body.redirect_uris;
+      const before = await consoleClient();
+      const elsewhere = await runCli(['keys', 'list'], { ...server.env, GATEHOUSE_ISSUER: 'http://elsewhere.example:9999', PORT: '9999', GATEHOUSE_ADMIN_CLIENT_SECRET: 'another-secret-of-at-least-32-characters!' });
+      assert.equal(elsewhere.code, 0, elsewhere.stderr);
+      assert.deepEqual(await consoleClient(), before, 'the console client still redirects to the serving nodes');
+      assert.ok(await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET), 'the bootstrap admin keeps its secret');
     });
 
     if (database.name === 'postgres') {

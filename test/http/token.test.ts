@@ -113,6 +113,35 @@ for (const database of testDatabases()) {
       assert.equal(admin.status, 200);
     });
 
+    test('settings.allowed_grants forbids a grant outright, but must keep client_credentials, which administrators sign in with', async () => {
+      const admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      const settings = (allowed_grants: string[]) => request(`${server.url}/admin/api/v1/settings`, json('PATCH', { allowed_grants }, bearer(admin)));
+      const created = await request(`${server.url}/admin/api/v1/clients`, json('POST', { client_name: 'Tenant grants', grant_types: ['client_credentials', 'password'], scope: 'orders' }, bearer(admin)));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const password = () => request(tokenUrl, form({ grant_type: 'password', username: 'nobody', password: 'irrelevant' }, { authorization: basic(created.body.client_id, created.body.client_secret) }));
+      assert.equal((await password()).body.error, 'invalid_grant', 'allowed: the credentials are checked');
+
+      assert.equal((await settings(['authorization_code', 'client_credentials', 'refresh_token'])).status, 200);
+      try {
+        const refused = await password();
+        assert.equal(refused.status, 400);
+        assert.equal(refused.body.error, 'unauthorized_client');
+        assert.match(refused.body.error_description, /disabled in this tenant/);
+        const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Wants password', grant_types: ['password'], scope: 'orders' }, bearer(admin)));
+        assert.equal(registered.status, 400);
+        assert.equal(registered.body.error, 'invalid_client_metadata');
+        assert.equal((await request(tokenUrl, form({ grant_type: 'client_credentials' }, auth()))).status, 200);
+
+        const lockout = await settings(['authorization_code', 'refresh_token']);
+        assert.equal(lockout.status, 400);
+        assert.equal(lockout.body.errors[0].field, 'allowed_grants');
+        assert.match(lockout.body.errors[0].message, /must keep client_credentials/);
+        assert.equal((await request(tokenUrl, form({ grant_type: 'client_credentials' }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }))).status, 200, 'the administrators can still sign in');
+      } finally {
+        assert.equal((await settings(['authorization_code', 'implicit', 'client_credentials', 'password', 'refresh_token'])).status, 200);
+      }
+    });
+
     test('duplicate parameters → invalid_request', async () => {
       const response = await request(tokenUrl, {
         method: 'POST',

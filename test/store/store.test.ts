@@ -13,7 +13,9 @@ import { DuplicateError } from '../../src/store/duplicates.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import { up as serviceNameKeys } from '../../src/store/migrations/011-service-name-keys.js';
 import type { Service } from '../../src/store/services.js';
-import { testDatabases } from '../helpers/databases.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir, testDatabases } from '../helpers/databases.js';
 
 function client(tenantId: string, clientId: string, name = 'App', version = '1'): Client {
   return {
@@ -337,3 +339,16 @@ for (const database of testDatabases()) {
     });
   });
 }
+
+test('a new SQLite database, its WAL and shared-memory files are the owner’s only', async () => {
+  const dir = path.join(tempDir(), 'new');
+  const file = path.join(dir, 'gatehouse.db');
+  const db = openDb(`sqlite:${file}`);
+  try {
+    await migrateToLatest(db);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) assert.equal(fs.statSync(name).mode & 0o777, 0o600, name);
+  } finally {
+    await db.close();
+  }
+});
