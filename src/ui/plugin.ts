@@ -31,6 +31,8 @@ import { limitPage } from '../ratelimit/guards.js';
 import { RateLimitedPage } from '../ratelimit/responses.js';
 import { signInEvent, typedAccount } from '../core/sign-in-audit.js';
 
+/** The authorization endpoint, and webMethods API Gateway's (seed 002) and webMethods.io's (seed 003) paths for it. */
+const AUTHORIZE_PATHS = ['/oauth/authorize', '/invoke/pub.apigateway.oauth2/authorize', '/integration/rest/oAuth/authorize'];
 const REQUEST_LIFETIME_S = 600;
 const CODE_LIFETIME_S = 60;
 
@@ -146,8 +148,10 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     await gh.store.sessions.insertRequest({ id, tenant_id: tenant.tenant.id, client_id: client.clientId, params: JSON.stringify(req), expires_at: nowS() + REQUEST_LIFETIME_S });
     return proceed(request, reply, { id, client, request: req });
   };
-  app.get('/oauth/authorize', authorize);
-  app.post('/oauth/authorize', authorize);
+  for (const path of AUTHORIZE_PATHS) {
+    app.get(path, authorize);
+    app.post(path, authorize);
+  }
 
   app.get('/login', async (request, reply) => {
     const pending = await loadPending(request);

@@ -30,8 +30,8 @@ for (const database of testDatabases()) {
       return { id: response.body.client_id as string, secret: response.body.client_secret as string };
     }
 
-    function authorizeUrl(clientId: string, params: Record<string, string> = {}) {
-      const url = new URL(`${server.url}/oauth/authorize`);
+    function authorizeUrl(clientId: string, params: Record<string, string> = {}, path = '/oauth/authorize') {
+      const url = new URL(`${server.url}${path}`);
       for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-1', ...params })) url.searchParams.set(k, v);
       return url.toString();
     }
@@ -105,6 +105,32 @@ for (const database of testDatabases()) {
       assert.equal(info.body.sub, decodeJwt(tokens.body.access_token).sub);
       assert.equal(info.body.preferred_username, 'alice');
       assert.equal(info.body.email, undefined, 'email was not requested');
+    });
+
+    test('webMethods’ authorize and token paths (seeds 002, 003) run the same flow, query refresh included', async () => {
+      for (const [authorizePath, tokenPath] of [
+        ['/invoke/pub.apigateway.oauth2/authorize', '/invoke/pub.apigateway.oauth2/getAccessToken'],
+        ['/integration/rest/oAuth/authorize', '/integration/rest/oAuth/getToken'],
+      ]) {
+        const v = verifier();
+        const back = await signIn(new FormClient(server.url), authorizeUrl(web.id, { scope: 'photos', code_challenge: s256(v), code_challenge_method: 'S256' }, authorizePath), { username: 'alice', password: users.alice });
+        assert.equal(back.searchParams.get('iss'), server.url);
+        const tokens = await request(`${server.url}${tokenPath}`, form({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: v }, { authorization: basic(web.id, web.secret) }));
+        assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+        assert.equal(tokens.body.scope, 'photos');
+        if (tokenPath !== '/integration/rest/oAuth/getToken') continue;
+        // Seed 003's refresh: query parameters, no body, Basic authentication, with compat.query_refresh.
+        await adminApi('/settings', json('PATCH', { compat: { query_refresh: true } }, bearer(admin)));
+        try {
+          const refreshed = await request(`${server.url}${tokenPath}?grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens.body.refresh_token)}`, {
+            method: 'POST',
+            headers: { authorization: basic(web.id, web.secret), 'content-type': 'application/x-www-form-urlencoded' },
+          });
+          assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+        } finally {
+          await adminApi('/settings', json('PATCH', { compat: { query_refresh: false } }, bearer(admin)));
+        }
+      }
     });
 
     test('consent is remembered per user, client and scope set, and revocable', async () => {

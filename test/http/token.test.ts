@@ -192,11 +192,12 @@ for (const database of testDatabases()) {
       assert.equal(introspected.body.active, true, 'the refused JSON revocation changed nothing');
     });
 
-    test('the GAM aliases answer like /oauth/token', async () => {
-      for (const path of ['/oauth/access_token', '/oauth/gam/v2.0/access_token']) {
+    test('the GAM and webMethods aliases answer like /oauth/token', async () => {
+      for (const path of ['/oauth/access_token', '/oauth/gam/v2.0/access_token', '/invoke/pub.apigateway.oauth2/getAccessToken', '/integration/rest/oAuth/getToken']) {
         const response = await request(`${server.url}${path}`, form({ grant_type: 'client_credentials' }, auth()));
         assert.equal(response.status, 200, path);
         assert.equal(response.body.token_type, 'Bearer');
+        assert.equal((await request(`${server.url}${path}`)).status, 405, `GET ${path} never issues a token`);
       }
     });
 

@@ -1,7 +1,7 @@
 /**
  * The token endpoint (RFC 6749 §3.2), as an ordered list of steps: no-store → parameters →
  * client authentication → grant checks → dispatch. Also mounted at GAM's aliases
- * /oauth/access_token and /oauth/gam/v2.0/access_token (INTERFACE.md).
+ * /oauth/access_token and /oauth/gam/v2.0/access_token (INTERFACE.md), and at webMethods' paths.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
@@ -19,7 +19,9 @@ import type { GatehouseMetrics } from '../../metrics/gatehouse-metrics.js';
 
 const GAM_TOKEN_PATH = '/oauth/gam/v2.0/access_token';
 const GAM_PATHS = ['/oauth/access_token', GAM_TOKEN_PATH];
-export const TOKEN_PATHS = ['/oauth/token', ...GAM_PATHS];
+/** webMethods API Gateway's (seed 002) and webMethods.io's (seed 003): clients moving over keep their paths. */
+const WEBMETHODS_TOKEN_PATHS = ['/invoke/pub.apigateway.oauth2/getAccessToken', '/integration/rest/oAuth/getToken'];
+export const TOKEN_PATHS = ['/oauth/token', ...GAM_PATHS, ...WEBMETHODS_TOKEN_PATHS];
 
 /**
  * The response as GAM 18 shows it (seed 004), only on its own path with compat.gam on:
