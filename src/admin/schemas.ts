@@ -52,6 +52,8 @@ export const ClientSchema = Type.Object(
   {
     client_id: Type.String(),
     ...clientFields,
+    require_pkce: Type.Boolean({ description: 'whether the client must use PKCE: its own require_pkce_override, else the tenant setting (public clients: always)' }),
+    require_pkce_override: Nullable(Type.Boolean({ description: 'the client’s own require_pkce as stored; null = it follows the tenant setting. Send it back as require_pkce to keep it' })),
     client_type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
     client_id_issued_at: Type.Integer(),
     client_secret_expires_at: Type.Optional(Type.Integer()),

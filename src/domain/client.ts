@@ -365,6 +365,8 @@ export function clientView(client: Client, effectiveRequirePkce: boolean): Recor
     access_token_lifetime: client.accessTokenLifetime,
     refresh_token_limit: client.refreshTokenLimit,
     require_pkce: effectiveRequirePkce,
+    // What the client itself asks for, so an editor can show and keep "the tenant's setting".
+    require_pkce_override: client.requirePkce,
     active: client.active,
     api_key_enabled: client.apiKey.enabled,
     api_key_timeout_hours: client.apiKey.timeoutHours,

@@ -76,6 +76,8 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
   let page: Page;
   let admin: string;
   const cspViolations: string[] = [];
+  /** Files the console asked for and did not get (a missing favicon.ico, an asset): the admin API's answers are the tests' business. */
+  const failedLoads: string[] = [];
   const operator = { username: 'ada', password: 'ada-console-password-1' };
   /** What the administrator copied from the pages. */
   const copied = { clientId: '', clientSecret: '', tokenId: '', accessToken: '' };
@@ -118,6 +120,9 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !new URL(response.url()).pathname.includes('/admin/api/')) failedLoads.push(`${response.status()} ${response.url()}`);
+    });
   });
 
   // A step that failed with a dialog open must not take the steps after it down too.
@@ -150,6 +155,13 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.ok(html.includes(`<meta name="gatehouse-issuer" content="${server.url}">`), html);
     assert.ok(!/<script>|<script [^>]*>[^<]/.test(html), 'no inline script');
     assert.ok(!/https?:\/\/(?!127\.0\.0\.1)/.test(html), 'nothing from another origin');
+
+    // An icon of its own, so the browser asks for no /favicon.ico (which 404s).
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="\.\/(assets\/[^"]+\.svg)">/.exec(html)?.[1];
+    assert.ok(icon, html);
+    const iconFile = await fetch(`${server.url}/console/${icon}`);
+    assert.equal(iconFile.status, 200);
+    assert.equal(iconFile.headers.get('content-type'), 'image/svg+xml');
 
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, html);
@@ -231,6 +243,17 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await again.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  test('built-in scopes offer neither Edit nor Delete (the API refuses both)', { skip }, async () => {
+    await row('orders.read').waitFor();
+    for (const name of ['admin', 'openid', 'profile']) {
+      const builtIn = page.locator('tbody tr').filter({ has: page.locator('strong', { hasText: new RegExp(`^${name}$`) }) });
+      await builtIn.getByText('Built in: fixed', { exact: true }).waitFor();
+      assert.equal(await page.getByRole('button', { name: `Edit scope ${name}`, exact: true }).count(), 0, name);
+      assert.equal(await page.getByRole('button', { name: `Delete scope ${name}`, exact: true }).count(), 0, name);
+    }
+    assert.equal(await page.getByRole('button', { name: 'Edit scope orders.read', exact: true }).count(), 1);
+  });
+
   test('register a confidential client and copy its secret, shown once', { skip }, async () => {
     await openPage('Clients', 'Client Registration');
     await page.getByRole('button', { name: 'Add New Client' }).click();
@@ -263,7 +286,7 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
   });
 
   test('associate the scope with the client; its tokens pass the gateway', { skip }, async () => {
-    await page.getByRole('button', { name: 'Associate scopes with Order printer' }).click();
+    await page.getByRole('button', { name: 'Associate scopes with Order printer (1)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Associated scopes with Order printer(1)' });
     await dialog.getByRole('checkbox', { name: /^orders\.read/ }).check();
     await shot('associate-scopes');
@@ -275,6 +298,74 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.equal(through.status, 200, JSON.stringify(through.body));
     assert.equal(through.body.client, copied.clientId);
     await shot('clients');
+  });
+
+  test('editing a client keeps its PKCE following the tenant; out-of-range values are explained; versions tell rows apart', { skip }, async () => {
+    assert.equal((await adminApi('/settings', json('PATCH', { require_pkce: false }))).status, 200);
+    try {
+      const first = await adminApi('/clients', json('POST', { client_name: 'Orders App', grant_types: ['authorization_code'], redirect_uris: ['https://orders.example/cb'] }));
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const second = await adminApi('/clients', json('POST', { client_name: 'Orders App', client_version: '2', grant_types: ['client_credentials'] }));
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      await openPage('Scopes', 'Scope Management');
+      await openPage('Clients', 'Client Registration');
+      await row(second.body.client_id).waitFor();
+      for (const version of ['1', '2']) {
+        for (const name of [`Edit Orders App (${version})`, `Associate scopes with Orders App (${version})`, `New secret for Orders App (${version})`, `Delete Orders App (${version})`]) {
+          assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, name);
+        }
+        assert.equal(await page.getByRole('switch', { name: `Active: Orders App (${version})`, exact: true }).count(), 1);
+      }
+
+      await page.getByRole('button', { name: 'Edit Orders App (1)', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit Orders App(1)' });
+      const pkce = await dialog.getByLabel('PKCE', { exact: true }).evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent);
+      assert.equal(pkce, 'Tenant default', 'the client’s own setting, not the tenant’s value in effect');
+      assert.equal(await dialog.getByRole('switch').count(), 0, 'the edit form cannot switch a client off');
+
+      await dialog.getByLabel('Expires in seconds (expiration interval)', { exact: true }).fill('0');
+      await dialog.getByRole('radio', { name: 'Limited to', exact: true }).check();
+      await dialog.getByLabel('Limited to (refresh count)', { exact: true }).fill('-1');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.getByText('must be null or an integer ≥ 1', { exact: true }).waitFor();
+      await dialog.getByText('must be null or an integer ≥ 0', { exact: true }).waitFor();
+      assert.doesNotMatch((await dialog.textContent()) ?? '', /anyOf|must match a schema/);
+      await shot('client-edit-errors');
+
+      await dialog.getByLabel('Expires in seconds (expiration interval)', { exact: true }).fill('3600');
+      await dialog.getByLabel('Limited to (refresh count)', { exact: true }).fill('0');
+      await dialog.getByLabel('Description', { exact: true }).fill('Takes orders');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Orders App (1) saved.' }).waitFor();
+      const saved = (await adminApi(`/clients/${first.body.client_id}`)).body;
+      assert.deepEqual([saved.description, saved.require_pkce, saved.require_pkce_override], ['Takes orders', false, null]);
+
+      assert.equal((await adminApi('/settings', json('PATCH', { require_pkce: true }))).status, 200);
+      assert.equal((await adminApi(`/clients/${first.body.client_id}`)).body.require_pkce, true, 'the tenant’s PKCE setting applies again');
+    } finally {
+      await adminApi('/settings', json('PATCH', { require_pkce: true }));
+    }
+  });
+
+  test('the console’s own client offers no Delete, Associate scopes or deactivation; its edit form leaves out what the server manages', { skip }, async () => {
+    const own = row('gatehouse-console');
+    await own.waitFor();
+    assert.equal(await own.getByRole('button', { name: /^Delete/ }).count(), 0);
+    assert.equal(await own.getByRole('button', { name: /^Associate scopes/ }).count(), 0);
+    const slider = own.getByRole('switch', { name: 'Active: Gatehouse console (1)' });
+    assert.equal(await slider.isDisabled(), true);
+    assert.match((await own.textContent()) ?? '', /managed by the server: it cannot be deactivated or deleted/);
+    const before = (await adminApi('/clients/gatehouse-console')).body;
+
+    await own.getByRole('button', { name: 'Edit Gatehouse console (1)', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit Gatehouse console(1)' });
+    for (const label of ['Type', 'Redirection URLs', 'Scopes']) assert.equal(await dialog.getByLabel(label, { exact: true }).count(), 0, label);
+    assert.equal(await dialog.getByRole('group', { name: 'Allowed grants' }).count(), 0);
+    await dialog.getByLabel('Description', { exact: true }).fill('The console, as edited in the console');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Gatehouse console (1) saved.' }).waitFor();
+    const after = (await adminApi('/clients/gatehouse-console')).body;
+    assert.deepEqual(after, { ...before, description: 'The console, as edited in the console' });
   });
 
   test('Add New Token: generated, shown once, listed in Token Management with "Expired" and "Unlimited" where due', { skip }, async () => {
@@ -321,12 +412,24 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.equal(await row(app.body.client_id).getByText('Unlimited', { exact: true }).count(), 1, 'an unlimited refresh count shows "Unlimited"');
   });
 
-  test('deactivate the client with the Status slider: the gateway refuses its token at once', { skip }, async () => {
+  test('deactivate the client with the Status slider, after a confirmation: the gateway refuses its token at once', { skip }, async () => {
     await openPage('Clients', 'Client Registration');
-    const slider = page.getByRole('switch', { name: 'Active: Order printer' });
+    const slider = page.getByRole('switch', { name: 'Active: Order printer (1)' });
     assert.equal(await slider.isChecked(), true);
-    await slider.uncheck();
+    await slider.click();
+    const confirm = page.getByRole('dialog', { name: 'Deactivate client Order printer (1)?' });
+    assert.match((await confirm.textContent()) ?? '', /every token it holds is refused at once.*stay refused for good: reactivating the client does not bring them back/);
+    await shot('client-deactivate-confirm');
+    // Cancelled: nothing changes, and the switch says so.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await slider.isChecked(), true);
+    assert.equal((await adminApi(`/clients/${copied.clientId}`)).body.active, true);
+    assert.equal((await callGateway(copied.accessToken)).status, 200);
+
+    await slider.click();
+    await confirm.getByRole('button', { name: 'Deactivate client' }).click();
     await page.getByRole('status').filter({ hasText: 'deactivated' }).waitFor();
+    assert.equal(await slider.isChecked(), false);
     await shot('client-deactivated');
     const refused = await callGateway(copied.accessToken);
     assert.equal(refused.status, 401, JSON.stringify(refused.body));
@@ -350,6 +453,14 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
   });
 
   test('API keys: GENERATE for an application, shown once, listed, then deleted (seed 004)', { skip }, async () => {
+    // No application has API keys enabled yet: GENERATE says what to do instead of offering an empty choice.
+    await openPage('API keys', 'API keys');
+    await page.getByLabel('User', { exact: true }).selectOption({ label: operator.username });
+    await page.getByText('This user has no API keys.').waitFor();
+    await page.getByRole('button', { name: 'GENERATE' }).click();
+    await page.getByRole('alert').filter({ hasText: 'No application has API keys enabled: turn on api_key_enabled' }).waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0, 'no form to submit');
+
     const mobile = await adminApi('/clients', json('POST', { client_name: 'Mobile app', grant_types: ['password'], api_key_enabled: true, scope: 'orders.read' }));
     assert.equal(mobile.status, 201, JSON.stringify(mobile.body));
     await openPage('API keys', 'API keys');
@@ -382,6 +493,12 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await dialog.getByRole('button', { name: 'Add' }).click();
     await row('bob').waitFor();
     await page.getByRole('button', { name: 'Lock bob' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Lock user bob?' });
+    assert.match((await confirm.textContent()) ?? '', /every session and token they hold ends at once/);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await adminApi('/users?limit=500')).body.items.find((u: { username: string }) => u.username === 'bob').disabled, false, 'cancelled: not locked');
+    await page.getByRole('button', { name: 'Lock bob' }).click();
+    await confirm.getByRole('button', { name: 'Lock user' }).click();
     await row('bob').getByText('Locked', { exact: true }).waitFor();
     const locked = (await adminApi('/users?limit=500')).body.items.find((u: { username: string }) => u.username === 'bob');
     assert.equal(locked.disabled, true);
@@ -411,8 +528,8 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const { client_id: clientId, client_secret: oldSecret } = created.body as { client_id: string; client_secret: string };
     await openPage('Clients', 'Client Registration');
-    await page.getByRole('button', { name: 'New secret for Nightly export' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New secret for Nightly export' });
+    await page.getByRole('button', { name: 'New secret for Nightly export (1)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New secret for Nightly export (1)' });
     assert.match((await dialog.textContent()) ?? '', /stops working at once, unless you keep it valid/);
     await dialog.getByLabel('Keep the old secret valid for').selectOption({ label: '1 hour' });
     await dialog.getByLabel('New secret expires in (days)').fill('90');
@@ -459,6 +576,17 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await openPage('Settings', 'Settings');
     await page.getByRole('checkbox', { name: /Require PKCE/ }).waitFor();
     await shot('settings');
+  });
+
+  test('settings: client_credentials cannot be turned off, and the page says why before and after trying', { skip }, async () => {
+    const before = (await adminApi('/settings')).body;
+    const grants = page.getByRole('group', { name: 'Allowed grants' });
+    assert.match((await grants.textContent()) ?? '', /client_credentials cannot be turned off: the tenant’s admin clients sign in with it/);
+    await grants.getByRole('checkbox', { name: 'client_credentials' }).uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await grants.getByText(/allowed_grants must keep client_credentials/).waitFor();
+    assert.deepEqual((await adminApi('/settings')).body, before);
+    await grants.getByRole('checkbox', { name: 'client_credentials' }).check();
   });
 
   test('signing keys: the active key is listed, Rotate adds a pending key, a pending key is withdrawn with a reason', { skip }, async () => {
@@ -575,6 +703,10 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await page.goto(`${elsewhere.origin}/console/#/scopes`);
     await page.waitForURL(`${server.url}/console/#/scopes`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  test('the browser got every file the console asked for', { skip }, () => {
+    assert.deepEqual(failedLoads, []);
   });
 
   test('the browser reported no Content Security Policy violation', { skip }, () => {

@@ -16,7 +16,7 @@ const FIELDS = [
   'name', 'description', 'services', 'roles', 'username', 'password', 'email', 'given_name', 'family_name', 'external_id', 'disabled', 'client_id', 'scope', 'expires_in_days',
   'path_prefix', 'upstream', 'id', 'client_name', 'redirect_uris', 'grant_types', 'active', 'require_pkce', 'allowed_grants', 'lockout', 'compat', 'rate_limits', 'refresh_token_grace_s',
   'allow_insecure_redirect_uris', 'access_token_lifetime', 'refresh_token_limit', 'limit', 'cursor', 'status', 'subject',
-  'previous_secret_valid_for_s', 'expires_in_s', 'reason',
+  'previous_secret_valid_for_s', 'expires_in_s', 'reason', 'api_keys_enabled', 'api_key_auth_types', 'api_key_allowed_auth_type', 'api_key_enabled',
 ];
 
 for (const database of testDatabases()) {

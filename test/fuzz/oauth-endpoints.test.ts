@@ -32,7 +32,7 @@ for (const database of testDatabases()) {
     }
 
     test('token endpoint and its GAM aliases: no 5xx, no internals, no state change on refusal', async () => {
-      await fc.assert(endpointProperty(['/oauth/token', '/oauth/access_token', '/oauth/gam/v2.0/access_token'], ['POST', 'POST', 'POST', 'GET', 'PUT']), fuzzRuns());
+      await fc.assert(endpointProperty(['/oauth/token', '/oauth/access_token', '/oauth/gam/v2.0/access_token', '/integration/rest/oAuth/getToken'], ['POST', 'POST', 'POST', 'GET', 'PUT']), fuzzRuns());
     });
 
     test('introspection and revocation: no 5xx, no internals, no state change on refusal', async () => {

@@ -292,6 +292,81 @@ for (const database of testDatabases()) {
         assert.deepEqual(patched.body.grant_types, ['client_credentials']);
       });
 
+      test('require_pkce_override is the client’s own setting: sent back unchanged, the client keeps following the tenant', async () => {
+        assert.equal((await api('PATCH', '/settings', { require_pkce: false })).status, 200);
+        try {
+          const client = await createClient({ grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'] });
+          const path = `/clients/${client.client_id}`;
+          assert.deepEqual([client.require_pkce, client.require_pkce_override], [false, null]);
+          // What the console's edit form sends: every field, PKCE as the client's own setting.
+          const { client_id: _i, client_type: _t, client_id_issued_at: _a, client_secret_expires_at: _e, client_secret: _s, registration_access_token: _r, registration_client_uri: _u, require_pkce_override, ...form } = client;
+          const edited = await api('PATCH', path, { ...form, require_pkce: require_pkce_override, description: 'edited' });
+          assert.equal(edited.status, 200, JSON.stringify(edited.body));
+          assert.deepEqual([edited.body.require_pkce, edited.body.require_pkce_override], [false, null]);
+
+          assert.equal((await api('PATCH', '/settings', { require_pkce: true })).status, 200);
+          const read = (await api('GET', path)).body;
+          assert.deepEqual([read.require_pkce, read.require_pkce_override], [true, null], 'it follows the tenant again');
+
+          const optedOut = await api('PATCH', path, { require_pkce: false });
+          assert.deepEqual([optedOut.body.require_pkce, optedOut.body.require_pkce_override], [false, false]);
+          const publicClient = await createClient({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'] });
+          assert.deepEqual([publicClient.require_pkce, publicClient.require_pkce_override], [true, null], 'public clients always use PKCE');
+        } finally {
+          await api('PATCH', '/settings', { require_pkce: true });
+        }
+      });
+
+      test('a value outside a nullable field’s range: one clear message for the field, never "must match a schema in anyOf"', async () => {
+        const client = await createClient();
+        const path = `/clients/${client.client_id}`;
+        for (const [body, field, message] of [
+          [{ access_token_lifetime: 0 }, 'access_token_lifetime', 'must be null or an integer ≥ 1'],
+          [{ access_token_lifetime: 1.5 }, 'access_token_lifetime', 'must be null or an integer ≥ 1'],
+          [{ refresh_token_limit: -1 }, 'refresh_token_limit', 'must be null or an integer ≥ 0'],
+          [{ require_pkce: 'yes' }, 'require_pkce', 'must be null, true or false'],
+          [{ description: 'x'.repeat(2001) }, 'description', 'must be null or a string of at most 2000 characters'],
+          [{ token_endpoint_auth_method: 'tls' }, 'token_endpoint_auth_method', 'must be "client_secret_basic", "client_secret_post" or "none"'],
+        ] as const) {
+          const response = await api('PATCH', path, body);
+          assertFieldError(response, field, JSON.stringify(body));
+          assert.deepEqual(response.body.errors, [{ field, message }], JSON.stringify(body));
+          assert.doesNotMatch(JSON.stringify(response.body), /anyOf|must match a schema/);
+        }
+        // Several fields wrong at once: one message each.
+        const both = await api('PATCH', path, { access_token_lifetime: 0, refresh_token_limit: -1 });
+        assert.deepEqual(both.body.errors.map((e: { field: string }) => e.field).sort(), ['access_token_lifetime', 'refresh_token_limit']);
+        assert.equal((await api('GET', path)).body.access_token_lifetime, client.access_token_lifetime);
+      });
+
+      test('the console’s own client is managed by the server: no delete, no deactivation, no change to how it signs in (409)', async () => {
+        const path = '/clients/gatehouse-console';
+        const managed = (await api('GET', path)).body;
+        for (const [method, body, said] of [
+          ['DELETE', undefined, /cannot be deleted/],
+          ['PATCH', { active: false }, /cannot be deactivated/],
+          ['PATCH', { redirect_uris: ['https://evil.example/console/'] }, /redirect_uris cannot change/],
+          ['PATCH', { grant_types: ['authorization_code', 'refresh_token'] }, /grant_types cannot change/],
+          ['PATCH', { token_endpoint_auth_method: 'client_secret_basic' }, /token_endpoint_auth_method cannot change/],
+          ['PATCH', { scope: 'openid profile' }, /scope cannot change/],
+        ] as const) {
+          const response = await api(method, path, body);
+          assertProblem(response, 409, `${method} ${JSON.stringify(body)}`);
+          assert.match(response.body.detail, /gatehouse-console is the web console’s own client, managed by the server/);
+          assert.match(response.body.detail, said);
+        }
+        assert.deepEqual((await api('GET', path)).body, managed, 'nothing changed');
+        // What its sign-in does not depend on stays the administrator's; values sent unchanged are no change.
+        const edited = await api('PATCH', path, { description: 'Our console', access_token_lifetime: 900, active: true, redirect_uris: managed.redirect_uris, scope: managed.scope });
+        assert.equal(edited.status, 200, JSON.stringify(edited.body));
+        assert.deepEqual([edited.body.description, edited.body.access_token_lifetime, edited.body.active], ['Our console', 900, true]);
+        assert.equal((await api('PATCH', path, { description: managed.description, access_token_lifetime: managed.access_token_lifetime })).status, 200);
+        // Other clients, the bootstrap admin client included, may still be deactivated and deleted.
+        const other = await createClient();
+        assert.equal((await api('PATCH', `/clients/${other.client_id}`, { active: false })).status, 200);
+        assert.equal((await api('DELETE', `/clients/${other.client_id}`)).status, 204);
+      });
+
       test('PATCH scope associates and disassociates scopes', async () => {
         const scope = `inventory-${suffix()}`;
         await createScope(scope, ['/inventory/**']);

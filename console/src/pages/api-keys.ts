@@ -9,7 +9,7 @@ import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
 import { renderPage } from '../ui/page.js';
 import { shownOnce } from '../ui/secret.js';
-import type { Client } from './clients.js';
+import { clientLabel, type Client } from './clients.js';
 import type { User } from './users.js';
 
 interface ApiKey {
@@ -65,10 +65,12 @@ export function apiKeysPage(main: HTMLElement, params: URLSearchParams): void {
 
   async function openGenerate(): Promise<void> {
     const clients = (await all<Client>('/clients')).filter((c) => c.api_key_enabled);
+    // An empty picker would only lead to the API's "client_id is required".
+    if (clients.length === 0) throw new Error('No application has API keys enabled: turn on api_key_enabled ("Enable work with API keys") on a client first.');
     formDialog({
       title: 'Generate API key',
       fields: [
-        { kind: 'select', name: 'client_id', label: 'Application', hint: 'Applications with "Enable work with API keys".', options: clients.map((c) => ({ label: `${c.client_name} (${c.client_version})`, value: c.client_id })) },
+        { kind: 'select', name: 'client_id', label: 'Application', hint: 'Applications with "Enable work with API keys".', options: clients.map((c) => ({ label: clientLabel(c), value: c.client_id })) },
         { kind: 'words', name: 'scope', label: 'Scopes', hint: 'Empty: the application’s scopes.' },
       ],
       values: { client_id: clients[0]?.client_id },

@@ -1,11 +1,13 @@
 /**
  * Client Registration (seed 003): every field of the client metadata, the secret shown once,
- * Associate OAuth Scopes, the Status slider (deactivation refuses every token at once), a new
- * secret (the old one optionally valid a while longer), delete with confirmation (its tokens go with it).
+ * Associate OAuth Scopes, the Status slider (deactivation, after a confirmation, refuses every
+ * token at once), a new secret (the old one optionally valid a while longer), delete with
+ * confirmation (its tokens go with it). The console's own client is the server's: it can be
+ * edited only in what its sign-in does not depend on.
  */
 import { api, all, segment } from '../api.js';
 import { button, formatTime, h } from '../dom.js';
-import { formDialog } from '../ui/dialog.js';
+import { confirmDialog, formDialog } from '../ui/dialog.js';
 import type { Field } from '../ui/form.js';
 import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
@@ -28,7 +30,10 @@ export interface Client {
   scope: string;
   access_token_lifetime: number | null;
   refresh_token_limit: number | null;
-  require_pkce: boolean | null;
+  /** Effective: the client's own setting, else the tenant's. */
+  require_pkce: boolean;
+  /** The client's own setting; null = it follows the tenant's. What the edit form shows and sends back. */
+  require_pkce_override: boolean | null;
   active: boolean;
   api_key_enabled: boolean;
   api_key_timeout_hours: number;
@@ -51,8 +56,19 @@ const DAY = 24 * HOUR;
 const GRANTS = ['authorization_code', 'client_credentials', 'password', 'refresh_token', 'implicit'];
 const option = (value: string) => ({ label: value, value });
 
-function clientFields(editing: boolean): Field[] {
-  return [
+/** A client as people tell them apart: name and version ("Orders App (2)"), in labels and announcements. */
+export const clientLabel = (client: Pick<Client, 'client_name' | 'client_version'>): string => `${client.client_name} (${client.client_version})`;
+
+/** The console's own client: the server sets what its sign-in depends on (the API answers 409). */
+const isManaged = (client: Client): boolean => client.client_id === config.clientId;
+const MANAGED_FIELDS = new Set(['token_endpoint_auth_method', 'redirect_uris', 'grant_types', 'response_types', 'scope']);
+
+/**
+ * The form's fields. Editing leaves out Active: the list's slider deactivates, after a
+ * confirmation, and an unrelated edit must never switch a client off.
+ */
+function clientFields(editing: boolean, managed = false): Field[] {
+  const fields: Field[] = [
     { kind: 'text', name: 'client_name', label: 'Name', required: !editing, readonly: editing, hint: editing ? 'The name and version cannot change.' : 'Name and version together are unique (not case-sensitive).' },
     { kind: 'text', name: 'client_version', label: 'Version', readonly: editing, placeholder: '1' },
     { kind: 'textarea', name: 'description', label: 'Description' },
@@ -83,23 +99,29 @@ function clientFields(editing: boolean): Field[] {
         { label: 'Not required (confidential clients only)', value: false },
       ],
     },
-    { kind: 'switch', name: 'active', label: 'Active' },
+    ...(editing ? [] : [{ kind: 'switch', name: 'active', label: 'Active' } as const]),
     { kind: 'checkbox', name: 'api_key_enabled', label: 'Enable work with API keys' },
     { kind: 'number', name: 'api_key_timeout_hours', label: 'API key timeout (hours)', min: 0, hint: '0 = keys never expire.' },
     { kind: 'text', name: 'api_key_allowed_auth_type', label: 'Allow only this authentication type name', hint: 'Empty: any.' },
     { kind: 'checkbox', name: 'api_key_scope_customization', label: 'API key allows scope customization' },
   ];
+  return managed ? fields.filter((field) => !MANAGED_FIELDS.has(field.name)) : fields;
 }
 
 /** The form's values as the API's JSON: scopes as one string, empty optional strings as null. */
 function toBody(values: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...values, scope: ((values.scope as string[] | undefined) ?? []).join(' ') };
+  const body: Record<string, unknown> = { ...values };
+  if (Array.isArray(values.scope)) body.scope = values.scope.join(' ');
   if (body.api_key_allowed_auth_type === '') body.api_key_allowed_auth_type = null;
   if (body.client_version === '') delete body.client_version;
   return body;
 }
 
-const credentials = (client: Client, intro = `Client "${client.client_name}" (${client.client_version}) is registered.`) =>
+const DEACTIVATION_WARNING =
+  'It can no longer get tokens, and every token it holds is refused at once, on every node. Those tokens stay refused for good: reactivating the client does not bring them back.';
+const MANAGED_NOTE = 'The console’s own client, managed by the server: it cannot be deactivated or deleted.';
+
+const credentials = (client: Client, intro = `Client ${clientLabel(client)} is registered.`) =>
   shownOnce(intro, [
     { label: 'Client ID', value: client.client_id },
     ...(client.client_secret ? [{ label: 'Client secret', value: client.client_secret, secret: true }] : []),
@@ -117,7 +139,7 @@ function associateScopes(client: Client, done: () => void): void {
       submitLabel: 'Associate',
       submit: async (values) => {
         await api.patch(`/clients/${segment(client.client_id)}`, { scope: (values.scope as string[]).join(' ') });
-        notify(`Scopes of ${client.client_name} saved.`);
+        notify(`Scopes of ${clientLabel(client)} saved.`);
         done();
       },
     });
@@ -137,18 +159,22 @@ export function clientsPage(main: HTMLElement): void {
         label: 'Status',
         cell: (c) => {
           const id = `active-${c.client_id}`;
-          const toggle = h('input', { type: 'checkbox', role: 'switch', id, checked: c.active, class: 'switch', 'aria-label': `Active: ${c.client_name}` });
-          toggle.addEventListener('change', guard(async () => {
-            try {
-              await api.patch(`/clients/${segment(c.client_id)}`, { active: toggle.checked });
-              c.active = toggle.checked;
-              notify(`${c.client_name} is ${c.active ? 'active' : 'deactivated: its tokens are refused'}.`);
-            } catch (error) {
-              toggle.checked = c.active;
-              throw error;
-            }
-          }));
-          return h('div', { class: 'check' }, toggle, h('label', { for: id }, 'Active'));
+          const managed = isManaged(c);
+          const noteId = `${id}-note`;
+          const toggle = h('input', { type: 'checkbox', role: 'switch', id, checked: c.active, class: 'switch', disabled: managed && c.active, 'aria-label': `Active: ${clientLabel(c)}`, 'aria-describedby': managed ? noteId : undefined });
+          const setActive = async (active: boolean) => {
+            await api.patch(`/clients/${segment(c.client_id)}`, { active });
+            c.active = toggle.checked = active;
+            notify(`${clientLabel(c)} is ${active ? 'active' : 'deactivated: its tokens are refused'}.`);
+          };
+          toggle.addEventListener('change', () => {
+            const wanted = toggle.checked;
+            // The switch shows what the server holds: it moves once the change is made.
+            toggle.checked = c.active;
+            if (wanted) guard(() => setActive(true))();
+            else confirmDialog(`Deactivate client ${clientLabel(c)}?`, DEACTIVATION_WARNING, 'Deactivate client', () => setActive(false));
+          });
+          return [h('div', { class: 'check' }, toggle, h('label', { for: id }, 'Active')), managed ? h('div', { class: 'muted', id: noteId }, MANAGED_NOTE) : null];
         },
       },
       {
@@ -157,10 +183,10 @@ export function clientsPage(main: HTMLElement): void {
           h(
             'div',
             { class: 'row-actions' },
-            button('Edit', () => editClient(c), { 'aria-label': `Edit ${c.client_name}` }),
-            button('Associate scopes', () => associateScopes(c, table.reload), { 'aria-label': `Associate scopes with ${c.client_name}` }),
-            c.client_type === 'confidential' ? button('New secret', () => regenerate(c), { 'aria-label': `New secret for ${c.client_name}` }) : null,
-            button('Delete', () => deleteDialog(clients, c, 'Its access and refresh tokens are deleted with it. This cannot be undone.'), { class: 'danger', 'aria-label': `Delete ${c.client_name}` }),
+            button('Edit', () => editClient(c), { 'aria-label': `Edit ${clientLabel(c)}` }),
+            isManaged(c) ? null : button('Associate scopes', () => associateScopes(c, table.reload), { 'aria-label': `Associate scopes with ${clientLabel(c)}` }),
+            c.client_type === 'confidential' ? button('New secret', () => regenerate(c), { 'aria-label': `New secret for ${clientLabel(c)}` }) : null,
+            isManaged(c) ? null : button('Delete', () => deleteDialog(clients, c, 'Its access and refresh tokens are deleted with it. This cannot be undone.'), { class: 'danger', 'aria-label': `Delete ${clientLabel(c)}` }),
           ),
       },
     ],
@@ -171,15 +197,18 @@ export function clientsPage(main: HTMLElement): void {
   const clients: Resource<Client> = { noun: 'client', path: '/clients', key: (c) => c.client_id, label: (c) => `${c.client_name}(${c.client_version})`, reload: table.reload };
 
   function editClient(client: Client): void {
+    const managed = isManaged(client);
     formDialog({
       title: `Edit ${client.client_name}(${client.client_version})`,
-      fields: clientFields(true),
-      values: { ...client, scope: client.scope.split(' ').filter(Boolean) },
+      intro: managed ? [h('p', {}, `${MANAGED_NOTE} Its type, redirection URLs, grants and scopes are set by the server.`)] : undefined,
+      fields: clientFields(true, managed),
+      // The client's own PKCE setting, not the effective one: saving must not pin the tenant's default.
+      values: { ...client, scope: client.scope.split(' ').filter(Boolean), require_pkce: client.require_pkce_override },
       submitLabel: 'Save',
       submit: async (values) => {
         const saved = await api.patch<Client>(`/clients/${segment(client.client_id)}`, toBody(values));
         table.reload();
-        notify(`${client.client_name} saved.`);
+        notify(`${clientLabel(client)} saved.`);
         // Made confidential: the new secret comes with this response only.
         if (saved.client_secret) return credentials(saved);
       },
@@ -188,7 +217,7 @@ export function clientsPage(main: HTMLElement): void {
 
   function regenerate(client: Client): void {
     formDialog({
-      title: `New secret for ${client.client_name}`,
+      title: `New secret for ${clientLabel(client)}`,
       intro: [h('p', {}, 'The current secret stops working at once, unless you keep it valid for a while so that the client can switch without downtime.')],
       fields: [
         {
@@ -216,9 +245,9 @@ export function clientsPage(main: HTMLElement): void {
           ...(days === undefined ? {} : { expires_in_s: typeof days === 'number' ? Math.round(days * DAY) : days }),
         });
         table.reload();
-        notify(`${client.client_name} has a new secret.`);
+        notify(`${clientLabel(client)} has a new secret.`);
         return [
-          credentials({ ...client, client_secret: issued.client_secret }, `A new secret for "${client.client_name}" (${client.client_version}).`),
+          credentials({ ...client, client_secret: issued.client_secret }, `A new secret for ${clientLabel(client)}.`),
           h('p', {}, `The new secret expires: ${formatTime(issued.client_secret_expires_at || null)}.`),
           h('p', {}, issued.previous_secret_expires_at === null ? 'The old secret no longer works.' : `The old secret keeps working until ${formatTime(issued.previous_secret_expires_at)}.`),
         ];
@@ -235,7 +264,7 @@ export function clientsPage(main: HTMLElement): void {
       submit: async (values) => {
         const created = await api.post<Client>('/clients', toBody(values));
         table.reload();
-        notify(`${created.client_name} registered.`);
+        notify(`${clientLabel(created)} registered.`);
         return credentials(created);
       },
     }), { class: 'primary' });

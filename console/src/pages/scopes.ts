@@ -1,7 +1,8 @@
 /**
  * Scope Management (seed 003): a scope names the services (URL patterns) it opens, and
- * optionally the roles a user needs to receive it. Built-in scopes cannot be deleted; a scope in
- * use by a client or a live token answers 409, shown as is.
+ * optionally the roles a user needs to receive it. Built-in scopes (`built_in`) can be neither
+ * changed nor deleted, so they offer no actions; a scope in use by a client or a live token
+ * answers 409 to a delete, shown as is.
  */
 import { api } from '../api.js';
 import { button, h } from '../dom.js';
@@ -41,12 +42,14 @@ export function scopesPage(main: HTMLElement): void {
       {
         label: 'Actions',
         cell: (s) =>
-          h(
-            'div',
-            { class: 'row-actions' },
-            button('Edit', () => editDialog(scopes, s, fields(true)), { 'aria-label': `Edit scope ${s.name}` }),
-            s.built_in ? null : button('Delete', () => deleteDialog(scopes, s, 'A scope still associated with a client or carried by a live token cannot be deleted.'), { class: 'danger', 'aria-label': `Delete scope ${s.name}` }),
-          ),
+          s.built_in
+            ? h('span', { class: 'muted' }, 'Built in: fixed')
+            : h(
+                'div',
+                { class: 'row-actions' },
+                button('Edit', () => editDialog(scopes, s, fields(true)), { 'aria-label': `Edit scope ${s.name}` }),
+                button('Delete', () => deleteDialog(scopes, s, 'A scope still associated with a client or carried by a live token cannot be deleted.'), { class: 'danger', 'aria-label': `Delete scope ${s.name}` }),
+              ),
       },
     ],
     (cursor) => api.page<Scope>('/scopes', cursor),

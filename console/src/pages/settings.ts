@@ -10,7 +10,13 @@ const perMinute = (name: string, label: string): Field => ({ kind: 'number', nam
 
 const FIELDS: Field[] = [
   { kind: 'checkbox', name: 'require_pkce', label: 'Require PKCE (clients may opt out only if confidential)' },
-  { kind: 'checkboxes', name: 'allowed_grants', label: 'Allowed grants', options: GRANTS.map((g) => ({ label: g, value: g })) },
+  {
+    kind: 'checkboxes',
+    name: 'allowed_grants',
+    label: 'Allowed grants',
+    hint: 'client_credentials cannot be turned off: the tenant’s admin clients sign in with it. Limit other clients through their own grants.',
+    options: GRANTS.map((g) => ({ label: g, value: g })),
+  },
   { kind: 'checkbox', name: 'allow_insecure_redirect_uris', label: 'Allow http redirect URIs on non-loopback hosts' },
   { kind: 'number', name: 'refresh_token_grace_s', label: 'Refresh retry grace (seconds)', min: 0, max: 300, hint: 'Confidential clients; 0 = off.' },
   { kind: 'checkbox', name: 'api_keys_enabled', label: 'API key authentication types' },

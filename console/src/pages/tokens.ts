@@ -10,7 +10,7 @@ import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
 import { renderPage } from '../ui/page.js';
 import { shownOnce } from '../ui/secret.js';
-import type { Client } from './clients.js';
+import { clientLabel, type Client } from './clients.js';
 
 interface Token {
   id: string;
@@ -89,7 +89,7 @@ export function tokensPage(main: HTMLElement, params: URLSearchParams): void {
     formDialog({
       title: 'Add New Token',
       fields: [
-        { kind: 'select', name: 'client_id', label: 'Client', options: clients.map((c) => ({ label: `${c.client_name} (${c.client_version})`, value: c.client_id })) },
+        { kind: 'select', name: 'client_id', label: 'Client', options: clients.map((c) => ({ label: clientLabel(c), value: c.client_id })) },
         { kind: 'words', name: 'scope', label: 'Scope', hint: 'Space-separated; empty means every scope associated with the client.' },
         { kind: 'number', name: 'expires_in_days', label: 'Expires in (days)', min: 1, max: 3650, hint: 'Default 30.' },
       ],

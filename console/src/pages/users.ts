@@ -1,10 +1,11 @@
 /**
- * Users: roles (a user with the admin role may sign in here), lock and unlock (`disabled`: every
- * session and token of the user ends), reset password, their API keys, delete.
+ * Users: roles (a user with the admin role may sign in here), lock (after a confirmation:
+ * `disabled`, every session and token of the user ends) and unlock, reset password, their API
+ * keys, delete.
  */
 import { api, segment } from '../api.js';
 import { button, h } from '../dom.js';
-import { formDialog } from '../ui/dialog.js';
+import { confirmDialog, formDialog } from '../ui/dialog.js';
 import type { Field } from '../ui/form.js';
 import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
@@ -53,7 +54,9 @@ export function usersPage(main: HTMLElement): void {
             'div',
             { class: 'row-actions' },
             button('Edit', () => editDialog(users, u, [{ kind: 'text', name: 'username', label: 'Username', readonly: true }, ...profile], { title: `Edit ${u.username}`, body: nullEmpty }), { 'aria-label': `Edit ${u.username}` }),
-            button(u.disabled ? 'Unlock' : 'Lock', guard(() => setLocked(u, !u.disabled)), { 'aria-label': `${u.disabled ? 'Unlock' : 'Lock'} ${u.username}` }),
+            u.disabled
+              ? button('Unlock', guard(() => setLocked(u, false)), { 'aria-label': `Unlock ${u.username}` })
+              : button('Lock', () => lock(u), { 'aria-label': `Lock ${u.username}` }),
             button('Reset password', () => resetPassword(u), { 'aria-label': `Reset the password of ${u.username}` }),
             h('a', { href: `#/api-keys?user=${encodeURIComponent(u.id)}`, class: 'button', 'aria-label': `API keys of ${u.username}` }, 'API keys'),
             button('Delete', () => deleteDialog(users, u, 'Their sessions, tokens and API keys are deleted with them.'), { class: 'danger', 'aria-label': `Delete ${u.username}` }),
@@ -69,6 +72,14 @@ export function usersPage(main: HTMLElement): void {
     table.reload();
     notify(`${user.username} is ${disabled ? 'locked: their sessions and tokens end' : 'unlocked'}.`);
   }
+
+  const lock = (user: User) =>
+    confirmDialog(
+      `Lock user ${user.username}?`,
+      'They can no longer sign in, and every session and token they hold ends at once, for good: unlocking does not bring those back. Their API keys stop working while they are locked.',
+      'Lock user',
+      () => setLocked(user, true),
+    );
 
   const resetPassword = (user: User) =>
     formDialog({

@@ -186,6 +186,8 @@ export function buildForm(fields: Field[], values: Record<string, unknown>): Bui
     },
     showErrors(errors, fallback) {
       const unplaced: string[] = [];
+      // A field may have several errors (one per rule it breaks): each is shown, none replaces another.
+      const placed = new Map<Control, Set<string>>();
       for (const error of errors) {
         // The API names fields as JSON paths ("/lockout/max_failures" or "lockout.max_failures").
         const name = error.field.replace(/^\//, '').replace(/\//g, '.');
@@ -194,7 +196,10 @@ export function buildForm(fields: Field[], values: Record<string, unknown>): Bui
           unplaced.push(`${error.field}: ${error.message}`);
           continue;
         }
-        target.error.textContent = error.message;
+        placed.set(target, (placed.get(target) ?? new Set()).add(error.message));
+      }
+      for (const [target, messages] of placed) {
+        target.error.textContent = [...messages].join('; ');
         for (const input of target.invalid) input.setAttribute('aria-invalid', 'true');
       }
       formError.textContent = errors.length === 0 ? fallback : unplaced.length ? unplaced.join(' ') : 'Some fields need attention.';
