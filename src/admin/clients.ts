@@ -2,8 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Gatehouse } from '../gatehouse.js';
-import { MAX_PREVIOUS_SECRET_VALIDITY_S, MAX_SECRET_LIFETIME_S, type Client } from '../domain/client.js';
-import { ConflictError } from '../domain/errors.js';
+import { MAX_PREVIOUS_SECRET_VALIDITY_S, MAX_SECRET_LIFETIME_S } from '../domain/client.js';
 import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
 import { ClientInputSchema, ClientSchema, PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
@@ -32,32 +31,6 @@ const IssuedSecretSchema = Type.Object({
   client_secret_expires_at: Type.Integer({ description: '0 = does not expire' }),
   previous_secret_expires_at: Type.Union([Type.Integer(), Type.Null()], { description: 'until when the replaced secret still works; null = it stopped at once' }),
 });
-
-/**
- * The console's own client is the server's (console/console-client.ts): deleted, deactivated or
- * pointed elsewhere, it would leave the console unusable. What its sign-in depends on cannot change;
- * a value sent unchanged (the console's edit form sends every field) is no change.
- */
-const MANAGED = `${CONSOLE_CLIENT_ID} is the web console’s own client, managed by the server`;
-const sameSet = (a: string[], b: string[]) => new Set(a).size === new Set(b).size && b.every((item) => a.includes(item));
-const sameList = (current: string[]) => (value: unknown) => Array.isArray(value) && sameSet(current, value as string[]);
-/** For each field its sign-in depends on: whether the value sent keeps it working. */
-const KEEPS_WORKING: Record<string, (client: Client, value: unknown) => boolean> = {
-  redirect_uris: (client, value) => sameList(client.redirectUris)(value),
-  grant_types: (client, value) => sameList(client.grantTypes)(value),
-  response_types: (client, value) => sameList(client.responseTypes)(value),
-  token_endpoint_auth_method: (client, value) => value === client.tokenEndpointAuthMethod,
-  scope: (client, value) => typeof value === 'string' && sameSet(client.scopes, value.split(' ').filter(Boolean)),
-  active: (_client, value) => value === true,
-};
-
-function refuseManagedChange(client: Client, body: Record<string, unknown>): void {
-  if (client.clientId !== CONSOLE_CLIENT_ID) return;
-  const broken = Object.keys(KEEPS_WORKING).filter((field) => body[field] !== undefined && !KEEPS_WORKING[field]!(client, body[field]));
-  const changed = broken.filter((field) => field !== 'active');
-  const refusals = [...(broken.includes('active') ? ['it cannot be deactivated'] : []), ...(changed.length > 0 ? [`its ${changed.join(', ')} cannot change`] : [])];
-  if (refusals.length > 0) throw new ConflictError(`${MANAGED}: ${refusals.join('; ')}`);
-}
 
 export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
@@ -110,7 +83,6 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     },
     async (request) => {
       const { tenant } = request.tenant;
-      refuseManagedChange(await gh.clients.require(tenant.id, request.params.clientId), request.body);
       const { client, clientSecret } = await gh.clients.patch(tenant.id, tenant.settings, request.params.clientId, request.body, request.admin);
       // A client made confidential here gets a new secret, shown this once.
       return { ...gh.clients.view(client, tenant.settings), ...(clientSecret ? { client_secret: clientSecret } : {}) };
@@ -121,7 +93,6 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     '/clients/:clientId',
     { schema: { tags, summary: 'Delete a client and all its tokens', description: `${CONSOLE_CLIENT_ID}, the console’s own client, answers 409.`, params: ClientParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
-      if (request.params.clientId === CONSOLE_CLIENT_ID) throw new ConflictError(`${MANAGED}: it cannot be deleted`);
       await gh.clients.delete(request.tenant.tenant.id, request.params.clientId, request.admin);
       return reply.code(204).send();
     },

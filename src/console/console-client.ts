@@ -46,6 +46,6 @@ export async function ensureConsoleClient(clients: ClientRegistry, store: Store,
   }
   const redirectUri = consoleRedirectUri(issuer);
   if (!existing.redirectUris.includes(redirectUri)) {
-    await clients.patch(tenant.id, settings, CONSOLE_CLIENT_ID, { redirect_uris: [redirectUri] }, actor);
+    await clients.patch(tenant.id, settings, CONSOLE_CLIENT_ID, { redirect_uris: [redirectUri] }, actor, { byServer: true });
   }
 }

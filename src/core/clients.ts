@@ -25,6 +25,27 @@ import type { StoredSecret } from '../store/clients.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import type { ScopeRegistry } from './scopes.js';
 import { PromiseCache } from './promise-cache.js';
+import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
+
+/**
+ * The console's own client is the server's (console/console-client.ts): deleted, deactivated or
+ * pointed elsewhere, it would leave the console unusable until a restart. Checked on the result of
+ * a change, whichever API asked for it, so a value sent unchanged is no change.
+ */
+const MANAGED = `${CONSOLE_CLIENT_ID} is the web console’s own client, managed by the server`;
+const SIGN_IN_FIELDS = { redirect_uris: 'redirectUris', grant_types: 'grantTypes', response_types: 'responseTypes', token_endpoint_auth_method: 'tokenEndpointAuthMethod', scope: 'scopes' } as const;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return new Set(a).size === new Set(b).size && b.every((item) => a.includes(item));
+}
+
+function refuseManagedChange(current: Client, next: Client): void {
+  if (current.clientId !== CONSOLE_CLIENT_ID) return;
+  const changed = Object.entries(SIGN_IN_FIELDS).filter(([, key]) => !sameValue(current[key], next[key])).map(([field]) => field);
+  const refusals = [...(current.active && !next.active ? ['it cannot be deactivated'] : []), ...(changed.length > 0 ? [`its ${changed.join(', ')} cannot change`] : [])];
+  if (refusals.length > 0) throw new ConflictError(`${MANAGED}: ${refusals.join('; ')}`);
+}
 
 export interface IssuedClient {
   client: Client;
@@ -120,15 +141,18 @@ export class ClientRegistry {
     return { client, clientSecret, registrationAccessToken };
   }
 
-  /** PATCH (admin API): omitted fields keep their values. A client made confidential gets a secret, returned once. */
-  async patch(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor): Promise<IssuedClient> {
+  /**
+   * PATCH (admin API): omitted fields keep their values. A client made confidential gets a secret,
+   * returned once. `byServer`: the server keeping its own console client current.
+   */
+  async patch(tenantId: string, settings: TenantSettings, clientId: string, input: Record<string, unknown>, actor: Actor, options: { byServer?: boolean } = {}): Promise<IssuedClient> {
     const current = await this.fresh(tenantId, clientId);
     for (const field of ['client_name', 'client_version'] as const) {
       const currentValue = field === 'client_name' ? current.clientName : current.clientVersion;
       if (input[field] !== undefined && input[field] !== currentValue) throw ValidationError.field(field, `${field} cannot change after the client is created`);
     }
     const metadata = await this.validate(tenantId, settings, input, metadataOf(current));
-    return this.save(current, metadata, actor);
+    return this.save(current, metadata, actor, options.byServer);
   }
 
   /** RFC 7592 PUT: the request replaces the metadata; omitted fields take their defaults. */
@@ -156,6 +180,7 @@ export class ClientRegistry {
 
   async delete(tenantId: string, clientId: string, actor: Actor): Promise<void> {
     await this.fresh(tenantId, clientId);
+    if (clientId === CONSOLE_CLIENT_ID) throw new ConflictError(`${MANAGED}: it cannot be deleted`);
     const now = nowS();
     await this.feed.write(async (tx) => {
       await tx.tokens.deleteByClient(tenantId, clientId);
@@ -217,7 +242,7 @@ export class ClientRegistry {
     });
   }
 
-  private async save(current: Client, metadata: ClientMetadata, actor: Actor): Promise<IssuedClient> {
+  private async save(current: Client, metadata: ClientMetadata, actor: Actor, byServer = false): Promise<IssuedClient> {
     const now = nowS();
     const becomesPublic = metadata.tokenEndpointAuthMethod === 'none';
     const client: Client = {
@@ -230,6 +255,7 @@ export class ClientRegistry {
       notBefore: current.active && !metadata.active ? now : current.notBefore,
       updatedAt: now,
     };
+    if (!byServer) refuseManagedChange(current, client);
     // A public client turned confidential needs a secret; only this response can carry it.
     let clientSecret: string | undefined;
     if (!becomesPublic && client.secretHash === null) {

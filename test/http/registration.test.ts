@@ -475,6 +475,20 @@ for (const database of testDatabases()) {
         const admin = await request(`${server.url}/admin/api/v1/clients/${encodeURIComponent(client.client_id)}`, { headers: bearer(adminToken) });
         assert.equal(admin.status, 404);
       });
+
+      test('the console’s own client is refused here as on the admin API: no delete, no replacement that breaks its sign-in', async () => {
+        const uri = `${server.url}/oauth/register/gatehouse-console`;
+        const before = await configure(uri, 'GET', adminToken);
+        assert.equal(before.status, 200, JSON.stringify(before.body));
+        const deleted = await configure(uri, 'DELETE', adminToken);
+        assert.equal(deleted.status, 400);
+        assert.equal(deleted.body.error, 'invalid_client_metadata');
+        assert.match(deleted.body.error_description, /managed by the server: it cannot be deleted/);
+        const replaced = await configure(uri, 'PUT', adminToken, { client_id: 'gatehouse-console', client_name: 'Gatehouse console', client_version: '1', redirect_uris: ['https://evil.example/cb'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' });
+        assert.equal(replaced.status, 400);
+        assert.match(replaced.body.error_description, /its redirect_uris, scope cannot change/);
+        assert.deepEqual((await configure(uri, 'GET', adminToken)).body, before.body, 'nothing changed');
+      });
     });
   });
 }

@@ -124,7 +124,7 @@ export function registrationEndpoints(app: FastifyInstance, gh: Gatehouse): void
     try {
       await gh.clients.delete(request.tenant.tenant.id, client.clientId, actor);
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      if (!(error instanceof NotFoundError)) throw asRegistrationError(error);
     }
     return reply.code(204).send();
   });
