@@ -145,8 +145,13 @@ export function isLoopbackHost(hostname: string): boolean {
 /** RFC 3986 §3 characters only (unreserved, reserved, percent), after a scheme. */
 const URI_SYNTAX = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
+/** Whether a URI is written with RFC 3986 characters only (no space, backslash, control or non-ASCII character, no stray %). */
+export function isUriSyntax(uri: string): boolean {
+  return URI_SYNTAX.test(uri) && !/%(?![0-9A-Fa-f]{2})/.test(uri);
+}
+
 function uriSyntaxError(uri: string): string | undefined {
-  if (!URI_SYNTAX.test(uri) || /%(?![0-9A-Fa-f]{2})/.test(uri)) return `"${uri}" is not an absolute URI (RFC 3986: no spaces, backslashes or stray %)`;
+  if (!isUriSyntax(uri)) return `"${uri}" is not an absolute URI (RFC 3986: no spaces, backslashes or stray %)`;
   if (/^https?:/i.test(uri) && !/^https?:\/\/[^/]/i.test(uri)) return `"${uri}" must name a host after "//"`;
   return undefined;
 }

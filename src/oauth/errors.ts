@@ -18,6 +18,8 @@ export type OAuthErrorCode =
   | 'invalid_redirect_uri'
   | 'login_required'
   | 'consent_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -36,6 +38,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_redirect_uri: 400,
   login_required: 400,
   consent_required: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
   temporarily_unavailable: 503,
   server_error: 500,
 };

@@ -43,6 +43,8 @@ export interface UserTokenRequest {
   authTime: number;
   /** Whether to hand out a refresh token (the family still has refreshes left). */
   withRefreshToken: boolean;
+  /** The refresh token's scope when it differs from the access token's: RFC 6749 §6 keeps a narrowed refresh's successor at the scope presented. */
+  refreshScopes?: string[];
   /** Overrides the client's access-token lifetime (tokens from an API key end with the key). */
   lifetimeS?: number | null;
   nonce?: string | null;
@@ -103,7 +105,7 @@ export class UserTokens {
         tenant_id: tenant.tenant.id,
         family_id: request.familyId,
         client_id: client.clientId,
-        scope: scopes.join(' '),
+        scope: (request.refreshScopes ?? scopes).join(' '),
         access_jti: access.jti,
         issued_at: access.iat,
         rotated_at: null,

@@ -8,6 +8,8 @@ const SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQ
 export function isStoreUnavailable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
+  // An HTTP error of the request itself (a client that hung up mid-body is ECONNRESET too) says nothing about the store.
+  if (typeof (e as { statusCode?: unknown }).statusCode === 'number') return false;
   const code = typeof e.code === 'string' ? e.code : '';
   if (NETWORK_CODES.has(code) || SQLITE_CODES.has(code) || code.startsWith('SQLITE_IOERR')) return true;
   // PostgreSQL SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown).

@@ -13,11 +13,14 @@ import { nowS } from '../domain/time.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { resolveTenant } from '../tenancy/resolve-tenant.js';
 import { OAuthError } from '../oauth/errors.js';
-import { formBody, refuseCredentialsInQuery, singleValued } from '../oauth/params.js';
+import { firstValues, formSource, refuseCredentialsInQuery, singleValued } from '../oauth/params.js';
 import {
+  forcesSignIn,
+  hasPrompt,
   parseAuthorizationRequest,
   RedirectableError,
   redirectTo,
+  signedInRequest,
   UnsafeRedirectError,
   type AuthorizationRequest,
 } from '../oauth/authorization-request.js';
@@ -90,21 +93,30 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     return { user, authTime: Number(session.auth_time) };
   }
 
+  /** OpenID Connect max_age: a sign-in older than the client accepts counts as none. */
+  function recentEnough<T extends { authTime: number }>(signedIn: T | undefined, maxAge: number | undefined): T | undefined {
+    return signedIn && maxAge !== undefined && nowS() - signedIn.authTime > maxAge ? undefined : signedIn;
+  }
+
   /** Where a pending request goes next: login, consent, or straight back to the client. */
   async function proceed(request: FastifyRequest, reply: FastifyReply, pending: Pending, justSignedIn?: { user: User; authTime: number }): Promise<FastifyReply> {
     const tenant = request.tenant;
-    const signedIn = justSignedIn ?? (pending.request.prompt === 'login' ? undefined : await sessionUser(request));
+    const signedIn = justSignedIn ?? (forcesSignIn(pending.request) ? undefined : recentEnough(await sessionUser(request), pending.request.maxAge));
     if (!signedIn) {
-      if (pending.request.prompt === 'none') throw new RedirectableError(new OAuthError('login_required', 'the user is not signed in'), pending.request);
+      if (hasPrompt(pending.request, 'none')) throw new RedirectableError(new OAuthError('login_required', 'the user is not signed in'), pending.request);
       return reply.redirect(`${base(tenant)}/login?request=${encodeURIComponent(pending.id)}`, 303);
     }
     const scopes = scopesForUser(pending.request.scopes, signedIn.user, await gh.scopes.byName(tenant.tenant.id));
+    if (pending.request.scopes.length > 0 && scopes.length === 0) {
+      await gh.store.sessions.takeRequest(pending.id);
+      throw new RedirectableError(new OAuthError('access_denied', 'the user holds none of the roles the requested scopes are restricted to'), pending.request);
+    }
     const consent = await gh.store.grants.getConsent(tenant.tenant.id, signedIn.user.id, pending.client.clientId);
     const granted = new Set(consent?.scope ? consent.scope.split(' ') : []);
-    if (consent && pending.request.prompt !== 'consent' && scopes.every((scope) => granted.has(scope))) {
+    if (consent && !hasPrompt(pending.request, 'consent') && scopes.every((scope) => granted.has(scope))) {
       return finish(request, reply, pending, signedIn.user, scopes, signedIn.authTime);
     }
-    if (pending.request.prompt === 'none') throw new RedirectableError(new OAuthError('consent_required', 'the user has not granted these scopes'), pending.request);
+    if (hasPrompt(pending.request, 'none')) throw new RedirectableError(new OAuthError('consent_required', 'the user has not granted these scopes'), pending.request);
     return reply.redirect(`${base(tenant)}/consent?request=${encodeURIComponent(pending.id)}`, 303);
   }
 
@@ -140,10 +152,10 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
   const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
     const tenant = request.tenant;
     await limitPage(gh, tenant, 'authorize_source', request.ip, request.ip);
-    const query = singleValued(request.query, 'query string');
-    refuseCredentialsInQuery(query);
-    const params = request.method === 'POST' ? formBody(request, false) : query;
-    const { client, request: req } = await parseAuthorizationRequest(params, tenant, gh.clients);
+    const query = firstValues(request.query, 'query string');
+    refuseCredentialsInQuery(query.params);
+    const { params, repeated } = request.method === 'POST' ? firstValues(formSource(request, false), 'request body') : query;
+    const { client, request: req } = await parseAuthorizationRequest(params, tenant, gh.clients, repeated);
     const id = randomToken(128);
     await gh.store.sessions.insertRequest({ id, tenant_id: tenant.tenant.id, client_id: client.clientId, params: JSON.stringify(req), expires_at: nowS() + REQUEST_LIFETIME_S });
     return proceed(request, reply, { id, client, request: req });
@@ -175,10 +187,10 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
       return loginPage(reply, { action: `${base(tenant)}/login?request=${encodeURIComponent(pending.id)}`, csrf: token, clientName: pending.client.clientName, error: 'The username or password is incorrect.', formTargets: [originOf(pending.request.redirectUri)] }, 401);
     }
     const session = await sessions.start(reply, tenant, user.id);
-    // prompt=login is satisfied now; the rest of the flow must not ask again.
-    const signedInRequest = { ...pending.request, prompt: pending.request.prompt === 'login' ? undefined : pending.request.prompt };
-    await gh.store.sessions.updateRequest(pending.id, JSON.stringify(signedInRequest));
-    return proceed(request, reply, { ...pending, request: signedInRequest }, { user, authTime: Number(session.auth_time) });
+    // A forced sign-in is done now; the rest of the flow must not ask again.
+    const afterSignIn = signedInRequest(pending.request);
+    await gh.store.sessions.updateRequest(pending.id, JSON.stringify(afterSignIn));
+    return proceed(request, reply, { ...pending, request: afterSignIn }, { user, authTime: Number(session.auth_time) });
   });
 
   app.get('/consent', async (request, reply) => {

@@ -174,6 +174,87 @@ for (const database of testDatabases()) {
       }
     });
 
+    /** The error an authorization request is sent back with, from the query or the fragment. */
+    async function redirectedError(url: string, where: 'query' | 'fragment' = 'query') {
+      const response = await fetch(url, { redirect: 'manual' });
+      assert.equal(response.status, 303, url);
+      const location = new URL(response.headers.get('location')!);
+      const params = where === 'query' ? location.searchParams : new URLSearchParams(location.hash.slice(1));
+      assert.equal(params.get('state'), 'st-1');
+      return params.get('error');
+    }
+    const pkce = () => ({ code_challenge: s256(verifier()), code_challenge_method: 'S256' });
+
+    test('response_mode (OAuth 2.0 Multiple Response Types §2.1): code in the fragment when asked; a token never in a query; other modes refused', async () => {
+      const client = new FormClient(server.url);
+      await signIn(client, authorizeUrl(web.id, { scope: 'photos', ...pkce() }), { username: 'alice', password: users.alice });
+      const fragment = await client.go(authorizeUrl(web.id, { scope: 'photos', response_mode: 'fragment', ...pkce() }));
+      const back = new URL(fragment.url);
+      assert.equal(back.search, '', 'nothing in the query');
+      const answer = new URLSearchParams(back.hash.slice(1));
+      assert.ok(answer.get('code'));
+      assert.equal(answer.get('iss'), server.url);
+      const query = new URL((await client.go(authorizeUrl(web.id, { scope: 'photos', response_mode: 'query', ...pkce() }))).url);
+      assert.ok(query.searchParams.get('code'));
+      for (const mode of ['form_post', 'nonsense']) assert.equal(await redirectedError(authorizeUrl(web.id, { response_mode: mode, ...pkce() })), 'invalid_request', mode);
+      assert.equal(await redirectedError(authorizeUrl(spa.id, { response_type: 'token', response_mode: 'query' }), 'fragment'), 'invalid_request');
+    });
+
+    test('a repeated parameter is sent back as invalid_request once client and redirect URI are known; a repeated client_id or redirect_uri is a page (RFC 6749 §4.1.2.1)', async () => {
+      const repeated = new URL(authorizeUrl(web.id, { scope: 'photos', ...pkce() }));
+      repeated.searchParams.append('scope', 'orders');
+      assert.equal(await redirectedError(repeated.toString()), 'invalid_request');
+      for (const name of ['client_id', 'redirect_uri']) {
+        const url = new URL(authorizeUrl(web.id, pkce()));
+        url.searchParams.append(name, url.searchParams.get(name)!);
+        const response = await fetch(url, { redirect: 'manual' });
+        assert.equal(response.status, 400, name);
+        assert.equal(response.headers.get('location'), null);
+      }
+    });
+
+    test('OpenID Connect prompt is a space-separated list: login consent asks for both; none with another value is refused', async () => {
+      const client = new FormClient(server.url);
+      await signIn(client, authorizeUrl(web.id, { scope: 'photos', ...pkce() }), { username: 'alice', password: users.alice });
+      const both = await client.go(authorizeUrl(web.id, { scope: 'photos', prompt: 'login consent', ...pkce() }));
+      assert.match(both.body, /name="password"/, 'signed in, yet asked to sign in again');
+      const consent = await client.submit(parseForm(both.body, both.url, 200), { username: 'alice', password: users.alice });
+      assert.match(consent.body, /name="decision"/, 'consent given before, yet asked again');
+      assert.equal(await redirectedError(authorizeUrl(web.id, { prompt: 'none login', ...pkce() })), 'invalid_request');
+      assert.equal(await redirectedError(authorizeUrl(web.id, { prompt: 'login bogus', ...pkce() })), 'invalid_request');
+    });
+
+    test('OpenID Connect max_age: an older sign-in is asked for again, a recent one is not; a malformed max_age is refused', async () => {
+      const client = new FormClient(server.url);
+      await signIn(client, authorizeUrl(web.id, { scope: 'photos', ...pkce() }), { username: 'alice', password: users.alice });
+      const recent = await client.go(authorizeUrl(web.id, { scope: 'photos', max_age: '3600', ...pkce() }));
+      assert.ok(new URL(recent.url).searchParams.get('code'), 'a sign-in within max_age goes straight back');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const stale = await client.go(authorizeUrl(web.id, { scope: 'photos', max_age: '0', ...pkce() }));
+      assert.match(stale.body, /name="password"/, 'a sign-in older than max_age is repeated');
+      const none = await client.go(authorizeUrl(web.id, { scope: 'photos', max_age: '0', prompt: 'none', ...pkce() }));
+      assert.equal(new URL(none.url).searchParams.get('error'), 'login_required');
+      assert.equal(await redirectedError(authorizeUrl(web.id, { max_age: 'soon', ...pkce() })), 'invalid_request');
+    });
+
+    test('request objects are refused with OpenID Connect’s own codes, and discovery says they are not supported', async () => {
+      assert.equal(await redirectedError(authorizeUrl(web.id, { request: 'eyJhbGciOiJub25lIn0.e30.', ...pkce() })), 'request_not_supported');
+      assert.equal(await redirectedError(authorizeUrl(web.id, { request_uri: 'https://app.example/request.jwt', ...pkce() })), 'request_uri_not_supported');
+      const metadata = (await request(`${server.url}/.well-known/openid-configuration`)).body;
+      assert.equal(metadata.request_parameter_supported, false);
+      assert.equal(metadata.request_uri_parameter_supported, false);
+      assert.deepEqual(metadata.response_modes_supported, ['query', 'fragment']);
+    });
+
+    test('the registered redirect URI keeps its own query as written (RFC 6749 §3.1.2)', async () => {
+      const registered = 'https://app.example/cb?flag&v=a~b&s=x%20y';
+      const client = await register({ client_name: 'QueryCallback', redirect_uris: [registered], grant_types: ['authorization_code'], scope: 'photos' });
+      const response = await fetch(authorizeUrl(client.id, { redirect_uri: registered, response_type: 'bogus' }), { redirect: 'manual' });
+      const location = response.headers.get('location')!;
+      assert.ok(location.startsWith(`${registered}&`), location);
+      assert.equal(new URL(location).searchParams.get('error'), 'unsupported_response_type');
+    });
+
     test('the login and consent pages carry clickjacking and CSP headers and a CSRF token', async () => {
       const page = await new FormClient(server.url).go(authorizeUrl(web.id, { code_challenge: s256(verifier()), code_challenge_method: 'S256' }));
       assert.equal(page.response.headers.get('x-frame-options'), 'DENY');
@@ -259,6 +340,13 @@ for (const database of testDatabases()) {
       assert.equal(narrower.status, 200, JSON.stringify(narrower.body));
       assert.equal(narrower.body.scope, 'photos');
       assert.notEqual(narrower.body.refresh_token, tokens.refresh_token, 'rotated');
+      // RFC 6749 §6: the successor keeps the scope of the refresh token presented, so the grant can widen back.
+      assert.equal((await introspect(narrower.body.refresh_token)).scope, 'photos orders');
+      const back = await refresh(narrower.body.refresh_token, { scope: 'photos orders' });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.equal(back.body.scope, 'photos orders');
+      const whole = await refresh(back.body.refresh_token);
+      assert.equal(whole.body.scope, 'photos orders', 'an omitted scope is the grant’s whole scope');
     });
 
     test('refresh reuse revokes the whole family', async () => {
@@ -377,6 +465,13 @@ for (const database of testDatabases()) {
       assert.equal(asAlice.body.scope, 'photos');
       const asBob = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'bob', password: users.bob, scope: 'photos reports' }, { authorization: basic(web.id, web.secret) }));
       assert.equal(asBob.body.scope, 'photos reports');
+      // Nothing left of what was asked for: refused, never a token for nothing.
+      const onlyReports = await request(`${server.url}/oauth/token`, form({ grant_type: 'password', username: 'alice', password: users.alice, scope: 'reports' }, { authorization: basic(web.id, web.secret) }));
+      assert.equal(onlyReports.status, 400, JSON.stringify(onlyReports.body));
+      assert.equal(onlyReports.body.error, 'invalid_scope');
+      const browser = await signIn(new FormClient(server.url), authorizeUrl(web.id, { scope: 'reports', ...pkce() }), { username: 'alice', password: users.alice });
+      assert.equal(browser.searchParams.get('error'), 'access_denied');
+      assert.equal(browser.searchParams.get('code'), null);
     });
 
     test('GAM userinfo claims by scope', async () => {

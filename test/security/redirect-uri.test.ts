@@ -24,6 +24,8 @@ const PAYLOADS: Record<string, string[]> = {
   encoded: ['https://app.example/%63b', 'https://app%2Eexample/cb', 'https://app.example%2fcb', 'https://app.example/cb%00', 'https://app.example/cb%20', ' https://app.example/cb', 'https://app.example/cb\t'],
   backslash: ['https://app.example\\@evil.example/cb', 'https:/\\evil.example/cb', 'https://app.example\\cb'],
   loopback: ['http://localhost:7000/cb', 'http://[::1]:7000/cb', 'http://127.0.0.1:7000/cb/extra', 'http://127.0.0.1:7000/cb?x=1', 'https://127.0.0.1:7000/cb', 'http://127.0.0.2:7000/cb'],
+  // URL parsing would drop the tab and newline and read \ as /: the redirect repeats the URI as given.
+  'loopback, other port, unclean': ['http://127.0.0.1:7001/c\tb', 'http://127.0.0.1:7001/c\nb', 'http://127.0.0.1:7001\\cb', 'http://127.0.0.1:7001/%63b'],
 };
 
 const sqlite = testDatabases().find((d) => d.name === 'sqlite')!;

@@ -29,6 +29,9 @@ export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Prom
     scopes_supported: [...scopes.keys()],
     response_types_supported: responseTypes,
     response_modes_supported: ['query', 'fragment'],
+    // OpenID Connect Discovery §3 defaults request_uri_parameter_supported to true: say it is not.
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
     grant_types_supported: [
       ...[...grants.keys(), 'implicit'].filter((grant) => allowed.includes(grant)),
       ...(tenant.tenant.settings.api_keys_enabled ? [TOKEN_EXCHANGE] : []),

@@ -4,7 +4,7 @@
  * password, locked and disabled accounts answer with the same status and body.
  */
 import { isConfidential } from '../../domain/client.js';
-import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
+import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import { clientMayRefresh, scopesForUser } from '../user-tokens.js';
 import { randomId } from '../../crypto/random.js';
@@ -24,6 +24,8 @@ export const passwordGrant: Grant = {
       throw invalidGrant('the username or password is incorrect');
     }
     const scopes = scopesForUser(wanted, user, await services.scopes.byName(tenant.tenant.id));
+    // A token for nothing is no answer to a request for something (the consent page denies alike).
+    if (wanted.length > 0 && scopes.length === 0) throw invalidScope('the user holds none of the roles the requested scopes are restricted to');
     const authTime = nowS();
     const familyId = randomId();
     const minted = await services.userTokens.mint({ tenant, client, user, scopes, grantType: 'password', familyId, authTime, withRefreshToken: clientMayRefresh(client) });

@@ -28,8 +28,9 @@ export const refreshTokenGrant: Grant = {
     // A family exchanged for an API key lives only as long as the key works (issue 6).
     const apiKey = family.api_key_id ? await services.apiKeys.liveKeyOfFamily(tenant.tenant.id, client, family.api_key_id) : undefined;
     if (family.api_key_id && !apiKey) throw invalidGrant('the API key this grant was exchanged for is no longer valid');
-    // Narrower scope is allowed, wider is not (RFC 6749 §6).
-    const scopes = grantedScopes(params.scope, row.scope ? row.scope.split(' ') : []);
+    // Narrower scope is allowed, wider is not, and the successor keeps the presented token's scope (RFC 6749 §6).
+    const presentedScopes = row.scope ? row.scope.split(' ') : [];
+    const scopes = grantedScopes(params.scope, presentedScopes, 'not granted to this refresh token');
     const now = nowS();
     const grace = tenant.tenant.settings.refresh_token_grace_s;
 
@@ -51,6 +52,7 @@ export const refreshTokenGrant: Grant = {
       familyId: family.id,
       authTime: Number(family.auth_time),
       withRefreshToken: left === null || Number(left) > 1,
+      refreshScopes: presentedScopes,
       lifetimeS: apiKey ? keyBoundLifetime(apiKey, client) : undefined,
     });
 
