@@ -19,6 +19,7 @@ import { instrumentRequests, serveMetricsWith } from './metrics/http.js';
 import { frameworkErrors } from './http/framework-errors.js';
 import { refuseUnstorableText } from './http/unstorable-text.js';
 import { recordRouteMethods, refuseUnsupportedMethod } from './http/method-not-allowed.js';
+import { answerPreflight } from './http/cors.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 import { isUnderUnknownTenant } from './tenancy/resolve-tenant.js';
 
@@ -47,7 +48,10 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
   app.setNotFoundHandler(async (request, reply) => {
     // Under /t/{id} of no tenant, 404 whatever the method, as the tenant-scoped routes answer.
-    if (!(await isUnderUnknownTenant(request.url, gh.tenants))) refuseUnsupportedMethod(request);
+    if (!(await isUnderUnknownTenant(request.url, gh.tenants))) {
+      if (answerPreflight(request, reply)) return reply;
+      refuseUnsupportedMethod(request);
+    }
     return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
   await app.register(formbody);

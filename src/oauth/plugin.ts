@@ -11,10 +11,12 @@ import { discoveryEndpoints } from './endpoints/discovery.js';
 import { registrationEndpoints } from './endpoints/register.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { apiKeyEndpoints } from './endpoints/api-keys.js';
+import { allowCrossOrigin } from '../http/cors.js';
 
 export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   resolveTenant(app, gh.tenants);
   app.setErrorHandler(oauthErrorHandler(gh.log));
+  allowCrossOrigin(app);
   tokenEndpoint(app, gh);
   introspectionEndpoint(app, gh);
   revocationEndpoint(app, gh);

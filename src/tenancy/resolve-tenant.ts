@@ -37,8 +37,9 @@ function mountedTenant(segment: string | undefined, tenants: TenantRegistry): Pr
   return TENANT_ID_PATTERN.test(segment) && segment !== DEFAULT_TENANT_ID ? tenants.get(segment) : Promise.resolve(undefined);
 }
 
-/** Whether `url` lies under /t/{id} of no tenant: nothing is served there, whatever the method. */
+/** Whether `url` lies under /t/{id} of no tenant (or is its RFC 8414 metadata): nothing is served there, whatever the method. */
 export async function isUnderUnknownTenant(url: string, tenants: TenantRegistry): Promise<boolean> {
-  const segment = /^\/t\/([^/?#]+)/.exec(url)?.[1];
+  // RFC 8414's metadata of a tenant lives at /.well-known/oauth-authorization-server/t/{id}.
+  const segment = /^(?:\/\.well-known\/oauth-authorization-server)?\/t\/([^/?#]+)/.exec(url)?.[1];
   return segment !== undefined && !(await mountedTenant(segment, tenants));
 }

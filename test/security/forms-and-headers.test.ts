@@ -1,6 +1,7 @@
 /**
  * The browser-facing surface: RFC 9700 §4.7 (CSRF), §4.4 (mix-up), §4.12 (303 after POST), §4.16 (clickjacking),
- * §4.2 (Referer leakage), no CORS on the authorization endpoint, RFC 6819 §4.4.1.8–10 and §5.2.4
+ * §4.2 (Referer leakage), no CORS on the authorization endpoint (and CORS without credentials where
+ * browser applications call: metadata, JWKS, token, revocation, userinfo), RFC 6819 §4.4.1.8–10 and §5.2.4
  * (consent cannot be forged or widened). Every form and every HTML page is tried. SQLite only:
  * these are properties of the HTTP surface.
  */
@@ -202,5 +203,53 @@ describe('security: forms and headers (RFC 9700 §4.7, §4.12, §4.16)', () => {
       assert.equal(preflight.headers.get('access-control-allow-origin'), null, url);
       assert.ok(preflight.status >= 400, `preflight of ${url} answered ${preflight.status}`);
     }
+    for (const path of ['/oauth/introspect', '/oauth/register', '/admin/api/v1/clients']) {
+      const preflight = await fetch(`${world.url}${path}`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST' } });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null, path);
+    }
+  });
+
+  test('CORS where browser applications call (metadata, JWKS, token, revocation, userinfo): any origin, never credentials, errors readable', async () => {
+    const origin = { origin: 'https://spa.example' };
+    const paths: [string, string][] = [
+      ['/.well-known/openid-configuration', 'GET'],
+      ['/.well-known/oauth-authorization-server', 'GET'],
+      ['/oauth/jwks', 'GET'],
+      ['/oauth/token', 'POST'],
+      ['/oauth/revoke', 'POST'],
+      ['/oauth/userinfo', 'GET'],
+    ];
+    for (const [path, method] of paths) {
+      const preflight = await fetch(`${world.url}${path}`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type' } });
+      assert.equal(preflight.status, 204, path);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*', path);
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', new RegExp(method), path);
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/i, path);
+      assert.equal(preflight.headers.get('access-control-allow-credentials'), null, path);
+    }
+    const tenantPreflight = await fetch(`${world.url}/.well-known/oauth-authorization-server/t/no-such-tenant`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'GET' } });
+    assert.equal(tenantPreflight.status, 404, 'no tenant, no preflight');
+    const plain = await fetch(`${world.url}/oauth/token`, { method: 'OPTIONS' });
+    assert.equal(plain.status, 405, 'an OPTIONS that is no preflight');
+    assert.equal(plain.headers.get('allow'), 'POST');
+    for (const path of ['/.well-known/openid-configuration', '/oauth/jwks']) {
+      const response = await fetch(`${world.url}${path}`, { headers: origin });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('access-control-allow-origin'), '*', path);
+    }
+    // A public client's code exchange from its page, and the errors it must be able to read.
+    const { code, verifier: codeVerifier } = await world.getCode(world.spa);
+    const exchanged = await fetch(`${world.url}/oauth/token`, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, client_id: world.spa.id, redirect_uri: REDIRECT }).toString() });
+    assert.equal(exchanged.status, 200);
+    assert.equal(exchanged.headers.get('access-control-allow-origin'), '*');
+    const replayed = await fetch(`${world.url}/oauth/token`, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, client_id: world.spa.id, redirect_uri: REDIRECT }).toString() });
+    assert.equal(replayed.status, 400);
+    assert.equal(replayed.headers.get('access-control-allow-origin'), '*', 'an error is readable too');
+    const challenged = await fetch(`${world.url}/oauth/userinfo`, { headers: { ...origin, authorization: 'Bearer not-a-token' } });
+    assert.equal(challenged.status, 401);
+    assert.equal(challenged.headers.get('access-control-allow-origin'), '*');
+    assert.match(challenged.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/i);
+    const sameOrigin = await fetch(`${world.url}/oauth/jwks`);
+    assert.equal(sameOrigin.headers.get('access-control-allow-origin'), null, 'no Origin, no CORS headers');
   });
 });

@@ -9,6 +9,7 @@ import { oauthErrorHandler } from '../render-error.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { grants, TOKEN_EXCHANGE } from '../grants/index.js';
+import { allowCrossOrigin } from '../../http/cors.js';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 
@@ -61,6 +62,7 @@ export function discoveryEndpoints(app: FastifyInstance, gh: Gatehouse): void {
 export async function rfc8414Plugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   resolveTenant(app, gh.tenants);
   app.setErrorHandler(oauthErrorHandler(gh.log));
+  allowCrossOrigin(app);
   const handler = async (request: FastifyRequest) => serverMetadata(gh, request.tenant);
   app.get('/.well-known/oauth-authorization-server', handler);
   app.get('/.well-known/oauth-authorization-server/t/:tenant', handler);
