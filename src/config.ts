@@ -42,13 +42,25 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
+  /** `cause`: what the system said when the value was used (a path, an address), shown after the message. */
   constructor(
     readonly variable: string,
     message: string,
+    cause?: unknown,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable}: ${message}${cause === undefined ? '' : ` (${cause instanceof Error ? cause.message : String(cause)})`}`, { cause });
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * A listener that would not open. A port that is taken or privileged is its variable's fault;
+ * anything else (an unknown name, an address not on this machine) is HOST's.
+ */
+export function listenError(error: unknown, host: string, port: number, portVariable: string): ConfigError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const variable = code === 'EADDRINUSE' || code === 'EACCES' ? portVariable : 'HOST';
+  return new ConfigError(variable, `cannot listen on ${host}:${port}`, error);
 }
 
 type Env = Record<string, string | undefined>;
@@ -98,6 +110,9 @@ function issuer(env: Env, port: number): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('GATEHOUSE_ISSUER', 'must be an http(s) URL');
   if (url.search || url.hash) throw new ConfigError('GATEHOUSE_ISSUER', 'must not have a query or fragment (RFC 8414 §2)');
+  // Every route is served from the root of the origin (tenants under /t/{id}): an issuer with a
+  // path would advertise endpoints and a metadata URL that nothing serves.
+  if (url.pathname !== '/') throw new ConfigError('GATEHOUSE_ISSUER', `must be an origin without a path, like https://auth.example.com (got path "${url.pathname}")`);
   return raw.replace(/\/+$/, '');
 }
 

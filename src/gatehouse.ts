@@ -92,12 +92,18 @@ function serverSecret(config: Config, log: Logger): ServerSecret {
     throw new ConfigError('GATEHOUSE_SECRET_KEY', 'is required with PostgreSQL: every node must share the same value');
   }
   const file = path.join(config.dataDir, 'secret.key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(file, `v1:${randomToken(256)}\n`, { mode: 0o600, flag: 'wx' });
-    log.info({ file }, 'generated GATEHOUSE_SECRET_KEY into the data directory (owner-only); back it up with the database');
+  let stored: string;
+  try {
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, `v1:${randomToken(256)}\n`, { mode: 0o600, flag: 'wx' });
+      log.info({ file }, 'generated GATEHOUSE_SECRET_KEY into the data directory (owner-only); back it up with the database');
+    }
+    stored = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('GATEHOUSE_DATA_DIR', `cannot create or read ${file}`, error);
   }
-  return new ServerSecret(fs.readFileSync(file, 'utf8').trim());
+  return new ServerSecret(stored.trim());
 }
 
 export interface CreateOptions {
@@ -110,9 +116,12 @@ export interface CreateOptions {
 }
 
 export async function createGatehouse(config: Config, log: Logger = createLogger(config), options: CreateOptions = {}): Promise<Gatehouse> {
-  const secret = serverSecret(config, log);
+  // The store before the secret: the data directory defaults to the SQLite file's folder, and an
+  // unusable SQLite path is then blamed on GATEHOUSE_DATABASE_URL, the variable that was set.
   const db = openDb(config.databaseUrl);
+  let secret: ServerSecret;
   try {
+    secret = serverSecret(config, log);
     const applied = await migrateToLatest(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
   } catch (error) {

@@ -2,7 +2,8 @@
 /**
  * The gatehouse command: `serve [--role all|auth|gateway]`, `migrate`, `keys list|rotate|withdraw`, `doctor`.
  */
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { isIP } from 'node:net';
+import { loadConfig, listenError, ConfigError, type Config } from './config.js';
 import { createGatehouse, createLogger, type Gatehouse } from './gatehouse.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -20,6 +21,40 @@ function option(args: string[], name: string): string | undefined {
   return inline?.slice(name.length + 1);
 }
 
+/** Listens on HOST and the port of `portVariable`; a refusal names the variable to change. */
+async function listen(server: FastifyInstance, config: Config, port: number, portVariable: string): Promise<void> {
+  try {
+    await server.listen({ host: config.host, port });
+  } catch (error) {
+    // The metrics listener opens while the app gets ready, and has already named its own port.
+    throw error instanceof ConfigError ? error : listenError(error, config.host, port, portVariable);
+  }
+}
+
+const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The README's round trip with this node's addresses, on stdout rather than in the log: it is for
+ * the person who ran `npm start`, whatever GATEHOUSE_LOG_LEVEL. It reads the secret from the
+ * owner-only file when run, so the secret itself is never printed.
+ */
+function demoQuickStart(config: Config, credentialsFile: string): string {
+  const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
+  const photos = `http://${host}:${config.gatewayPort}/demo/photos`;
+  const readCredentials = `const c=require(${JSON.stringify(credentialsFile)}); c.client_id+":"+c.client_secret`;
+  return [
+    '',
+    `Demo quick start: PhotoStorage is behind the gateway at ${photos} (scope photos.read).`,
+    `Its client's credentials are in ${credentialsFile} (readable by you only). Get a token and call it:`,
+    '',
+    `  CRED=$(node -p ${shellQuote(readCredentials)})`,
+    `  TOKEN=$(curl -s -u "$CRED" -d grant_type=client_credentials ${config.issuer}/oauth/token | node -p 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    `  curl -H "Authorization: Bearer $TOKEN" ${photos}`,
+    '',
+    '',
+  ].join('\n');
+}
+
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const gh = await createGatehouse(config, log);
@@ -31,22 +66,25 @@ async function serve(config: Config): Promise<void> {
   const demoWanted = config.demo && config.role === 'all';
   const demo = demoWanted && gh.store.dialect === 'sqlite' ? await startDemoUpstream() : undefined;
   if (demoWanted && !demo) log.info('demo: not seeded on PostgreSQL (it runs on one node with SQLite)');
+  let demoCredentials: string | undefined;
   if (demo) {
     const address = demo.server.address() as { port: number };
-    const file = await seedDemo(gh, `http://127.0.0.1:${address.port}`);
-    log.info({ credentials: file }, `demo: PhotoStorage under http://${config.host}:${config.gatewayPort}/demo/photos (scope photos.read); client credentials in ${file}`);
+    demoCredentials = await seedDemo(gh, `http://127.0.0.1:${address.port}`);
+    log.info({ credentials: demoCredentials }, `demo: PhotoStorage under http://${config.host}:${config.gatewayPort}/demo/photos (scope photos.read); client credentials in ${demoCredentials}`);
   }
   if (config.role !== 'gateway') {
     const app = await buildApp(gh, { isDraining });
-    await app.listen({ host: config.host, port: config.port });
+    await listen(app, config, config.port, 'PORT');
     servers.push(app);
   }
   if (config.role !== 'auth') {
     const gateway = await buildGateway(gh, { services: gh.services, matchers: gh.matchers, feedHealthy: () => gh.feed.healthy(config.feedStaleMs), isDraining });
-    await gateway.listen({ host: config.host, port: config.gatewayPort });
+    await listen(gateway, config, config.gatewayPort, 'GATEWAY_PORT');
     servers.push(gateway);
   }
   log.info({ issuer: config.issuer, port: config.port, gatewayPort: config.gatewayPort, role: config.role }, 'Gatehouse is serving');
+  // Once both ports listen, so every command it shows works when it is shown.
+  if (demoCredentials) process.stdout.write(demoQuickStart(config, demoCredentials));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -144,7 +144,10 @@ export function toProblem(error: unknown, log: Logger, schemas: Record<string, u
     return new Problem(400, 'Validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new Problem(fastifyError.statusCode, statusTitle(fastifyError.statusCode), describeFrameworkError(fastifyError));
+    const detail = describeFrameworkError(fastifyError);
+    // A 400 of the framework's is the body parser's (malformed JSON, a __proto__ key): a validation error like any other.
+    const errors = fastifyError.statusCode === 400 ? [{ field: 'body', message: detail }] : undefined;
+    return new Problem(fastifyError.statusCode, statusTitle(fastifyError.statusCode), detail, errors);
   }
   log.error({ err: error }, 'unexpected error in the admin API');
   return new Problem(500, 'Internal error', 'the server could not complete the request');

@@ -99,7 +99,7 @@ export const TokenSchema = Type.Object(
     status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
     cut_off: Nullable(
       Type.Union(CUT_OFFS.map((cutOff) => Type.Literal(cutOff)), {
-        description: 'why an active token is refused all the same: its client was deleted or deactivated, its user disabled or their credentials changed, or its signing key withdrawn; null otherwise',
+        description: 'why a token never revoked itself is refused for good (and listed as revoked): its client was deleted or deactivated, its user disabled or their credentials changed, or its signing key withdrawn; null otherwise',
       }),
     ),
     refresh_count_left: Nullable(Type.Integer({ description: 'null = unlimited' })),

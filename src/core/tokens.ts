@@ -24,7 +24,10 @@ export interface TokenView {
   issued_at: number;
   expires_at: number | null;
   status: TokenStatus;
-  /** Why an active token is refused all the same (its client, user or signing key cut it off); null otherwise. */
+  /**
+   * Why a token never revoked itself is refused for good all the same (its client, user or
+   * signing key cut it off): it is listed as revoked, with this reason; null otherwise.
+   */
   cut_off: CutOff | null;
   refresh_count_left: number | null;
 }
@@ -36,7 +39,9 @@ function tokenStatus(row: Pick<TokenRow, 'revoked_at' | 'expires_at'>, now: numb
 
 /** `refreshesLeft`: the family's count (null = unlimited); tokens outside a family cannot be refreshed. */
 function view(row: TokenRow, refreshesLeft: number | null, cutOff: CutOff | undefined, now: number): TokenView {
-  const status = tokenStatus(row, now);
+  const stored = tokenStatus(row, now);
+  const cut = stored === 'active' ? cutOff : undefined;
+  const status = cut ? 'revoked' : stored;
   return {
     id: row.jti,
     client_id: row.client_id,
@@ -46,7 +51,7 @@ function view(row: TokenRow, refreshesLeft: number | null, cutOff: CutOff | unde
     issued_at: Number(row.issued_at),
     expires_at: row.never_expires ? null : Number(row.expires_at),
     status,
-    cut_off: status === 'active' ? cutOff ?? null : null,
+    cut_off: cut ?? null,
     refresh_count_left: refreshesLeft,
   };
 }
@@ -68,11 +73,15 @@ export class TokenAdmin {
 
   async list(filter: TokenFilter, limit: number, cursor?: TokenCursor): Promise<{ items: TokenView[]; next?: TokenCursor }> {
     const now = nowS();
-    const rows = await this.store.tokens.list(filter, now, limit + 1, cursor);
+    const clientCutOffs = filter.status === 'active' || filter.status === 'revoked' ? await this.store.clients.cutOffs(filter.tenantId) : [];
+    const rows = await this.store.tokens.list({ ...filter, clientCutOffs }, now, limit + 1, cursor);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    const views = await this.views(filter.tenantId, page, now);
     return {
-      items: await this.views(filter.tenantId, page, now),
+      // A user's or a signing key's cut-off is known only per row: such rows leave an active page
+      // here (the page may come out shorter; its cursor still follows the rows read).
+      items: filter.status === 'active' ? views.filter((view) => view.status === 'active') : views,
       next: rows.length > limit && last ? { issuedAt: Number(last.issued_at), jti: last.jti } : undefined,
     };
   }

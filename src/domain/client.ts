@@ -269,10 +269,8 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     throw new MetadataError('invalid_client_metadata', 'grant_types', 'public clients (token_endpoint_auth_method "none") cannot use client_credentials or password');
   }
 
-  const defaultResponseTypes = [
-    ...(grantTypes.includes('authorization_code') ? ['code'] : []),
-    ...(grantTypes.includes('implicit') ? ['token'] : []),
-  ];
+  // Implicit is never inferred: INTERFACE.md wants it asked for twice, as grant and as response type.
+  const defaultResponseTypes = grantTypes.includes('authorization_code') ? ['code'] : [];
   const responseTypes = stringList(input, 'response_types') ?? (has(input, 'grant_types') ? undefined : base?.responseTypes) ?? defaultResponseTypes;
   for (const type of responseTypes) {
     if (!(RESPONSE_TYPES as readonly string[]).includes(type)) {
@@ -284,7 +282,8 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     throw new MetadataError('invalid_client_metadata', 'response_types', 'response type "code" goes together with grant type "authorization_code"');
   }
   if (responseTypes.includes('token') !== grantTypes.includes('implicit')) {
-    throw new MetadataError('invalid_client_metadata', 'response_types', 'response type "token" goes together with grant type "implicit"');
+    const message = responseTypes.includes('token') ? 'response type "token" goes together with grant type "implicit"' : 'grant type "implicit" needs response_types ["token"] too (RFC 9700 discourages implicit: it is never on by default)';
+    throw new MetadataError('invalid_client_metadata', 'response_types', message);
   }
 
   const redirectUris = stringList(input, 'redirect_uris') ?? base?.redirectUris ?? [];

@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { GatehouseMetrics } from './gatehouse-metrics.js';
+import { listenError } from '../config.js';
 
 /**
  * Counts every answered request by its route pattern (`/t/:tenant/oauth/token`), never its raw URL.
@@ -32,7 +33,9 @@ export function serveMetricsWith(app: FastifyInstance, metrics: GatehouseMetrics
   app.addHook('onReady', async () => {
     server = Fastify({ logger: false });
     server.get('/metrics', async (_request, reply) => reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.registry.render()));
-    await server.listen({ host, port });
+    await server.listen({ host, port }).catch((error: unknown) => {
+      throw listenError(error, host, port, 'GATEHOUSE_METRICS_PORT');
+    });
   });
   app.addHook('onClose', async () => {
     await server?.close();

@@ -2,7 +2,8 @@
  * The resource-server library: for services that protect themselves without the gateway. It
  * joins the Gatehouse store as an embedded, read-only node — the same token checks (signature,
  * `typ`, issuer, audience, expiry), the same in-memory revocation state fed by the same change
- * feed, and the same scope patterns as the gateway.
+ * feed, and the same scope patterns as the gateway. Tenant settings come the same way: a PATCH of
+ * `compat.oauth_scheme` reaches the library as it reaches the gateway, without a restart.
  *
  *   const rs = await ResourceServer.connect({ databaseUrl, secretKey, issuer });
  *   const { claims } = await rs.verifyRequest({ method, url, headers });
@@ -24,7 +25,10 @@ export interface ResourceServerOptions {
   issuer: string;
   /** The tenant whose tokens this service accepts (default: the default tenant). */
   tenant?: string;
-  /** Accept `Authorization: OAuth <token>` (GAM) as well as Bearer. */
+  /**
+   * Accept `Authorization: OAuth <token>` (GAM) as well as Bearer. Unset: as the tenant's
+   * `compat.oauth_scheme` says now, like every other Gatehouse resource; true or false overrides it.
+   */
   allowOAuthScheme?: boolean;
   /** Fail closed (503) when cut off from the change feed longer than this (default 5000 ms). */
   feedStaleMs?: number;
@@ -77,7 +81,7 @@ export class ResourceServer {
     const tenant = await this.gh.tenants.get(this.options.tenant ?? DEFAULT_TENANT_ID);
     if (!tenant) throw new ResourceServerError(503, undefined, 'the configured tenant does not exist');
     const header = request.headers.authorization;
-    const token = parseAuthorization(Array.isArray(header) ? undefined : header, this.options.allowOAuthScheme ?? false);
+    const token = parseAuthorization(Array.isArray(header) ? undefined : header, this.options.allowOAuthScheme ?? tenant.tenant.settings.compat.oauth_scheme);
     if (token === undefined) throw new ResourceServerError(401, challenge(), 'an access token is required');
     if (typeof token === 'object') throw new ResourceServerError(400, challenge('invalid_request', token.malformed), 'malformed Authorization header');
     let verified;

@@ -2,6 +2,12 @@ import type { AuthMethod, Client } from '../domain/client.js';
 import { bit, json, type Executor } from './executor.js';
 import type { ClientRow } from './schema.js';
 
+export interface ClientCutOff {
+  clientId: string;
+  /** Tokens of the client issued at or before this time are refused. */
+  issuedUpTo: number;
+}
+
 export function nameKey(name: string, version: string): string {
   return JSON.stringify([name.toLowerCase(), version.toLowerCase()]);
 }
@@ -102,6 +108,20 @@ export class ClientStore {
     const byClient = new Map<string, string[]>();
     for (const link of links) byClient.set(link.client_id, [...(byClient.get(link.client_id) ?? []), link.scope_name]);
     return rows.map((row) => toClient(row, byClient.get(row.client_id) ?? []));
+  }
+
+  /**
+   * The clients that cut off their earlier tokens (deactivated, or reactivated after it): each
+   * with the issue time up to which its tokens are refused, every token for an inactive client.
+   */
+  async cutOffs(tenantId: string): Promise<ClientCutOff[]> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .select(['client_id', 'active', 'not_before'])
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('active', '=', 0), eb('not_before', '>', 0)]))
+      .execute();
+    return rows.map((row) => ({ clientId: row.client_id, issuedUpTo: row.active === 1 ? Number(row.not_before) : Number.MAX_SAFE_INTEGER }));
   }
 
   async nameTaken(tenantId: string, name: string, version: string, exceptClientId?: string): Promise<boolean> {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type SQLite from 'better-sqlite3';
+import { ConfigError } from '../config.js';
 import type { Database } from './schema.js';
 import { openSqlite, withStatementCache } from './sqlite-connection.js';
 import { SqliteTokenAppender } from './sqlite-token-appender.js';
@@ -29,17 +31,26 @@ export function sqliteTokenAppender(db: Kysely<Database>): SqliteTokenAppender |
   return appenders.get(db);
 }
 
-export function openDb(url: string, options: { poolSize?: number } = {}): Db {
-  if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
-    const onDisk = file !== ':memory:' && file !== '';
+/** The connection of `sqlite:FILE`; a path that cannot hold a database is the operator's to change. */
+function openSqliteFile(file: string, onDisk: boolean): SQLite.Database {
+  try {
     // The database holds hashes and sealed keys: a new data directory is the owner's only.
     if (onDisk) {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
       // and a new database file too: SQLite gives its -wal and -shm files the database file's mode.
       fs.closeSync(fs.openSync(file, 'a', 0o600));
     }
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(file)) }) });
+    return openSqlite(file);
+  } catch (error) {
+    throw new ConfigError('GATEHOUSE_DATABASE_URL', `cannot create or open the SQLite database ${file}`, error);
+  }
+}
+
+export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    const onDisk = file !== ':memory:' && file !== '';
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(openSqliteFile(file, onDisk)) }) });
     const appender = onDisk ? new SqliteTokenAppender(path.resolve(file)) : undefined;
     if (appender) appenders.set(kysely, appender);
     return {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 import type { TokenRow } from './schema.js';
 import { sqliteTokenAppender } from './db.js';
+import type { ClientCutOff } from './clients.js';
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
@@ -10,6 +11,8 @@ export interface TokenFilter {
   clientId?: string;
   subject?: string;
   status?: TokenStatus;
+  /** With a status filter: the clients that cut off their earlier tokens, whose live rows count as revoked. */
+  clientCutOffs?: ClientCutOff[];
 }
 
 /** Position after the last row of a page: newest first, by (issued_at, jti). */
@@ -57,8 +60,17 @@ export class TokenStore {
     let query = this.db.selectFrom('tokens').selectAll().where('tenant_id', '=', filter.tenantId);
     if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
     if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
-    if (filter.status === 'revoked') query = query.where('revoked_at', 'is not', null);
-    if (filter.status === 'active') query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
+    const cutOffs = filter.clientCutOffs ?? [];
+    if (filter.status === 'revoked') {
+      query = query.where((eb) => eb.or([
+        eb('revoked_at', 'is not', null),
+        ...cutOffs.map((cut) => eb.and([eb('client_id', '=', cut.clientId), eb('issued_at', '<=', cut.issuedUpTo), eb('expires_at', '>', now)])),
+      ]));
+    }
+    if (filter.status === 'active') {
+      query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
+      for (const cut of cutOffs) query = query.where((eb) => eb.or([eb('client_id', '!=', cut.clientId), eb('issued_at', '>', cut.issuedUpTo)]));
+    }
     if (filter.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', now);
     if (cursor) {
       // The plain `issued_at <= ?` bound lets the index start at the cursor: behind an OR alone,

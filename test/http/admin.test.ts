@@ -159,6 +159,27 @@ for (const database of testDatabases()) {
           assert.ok([400, 415].includes(response.status), `${init.body}: ${response.status}`);
           assertProblem(response, response.status, String(init.body));
         }
+        // INTERFACE.md: a 400 names what is wrong in errors[], malformed JSON and a __proto__ key included.
+        for (const body of ['{"client_name":', '{"client_name":"Proto","__proto__":{"x":1}}']) {
+          const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body });
+          assertProblem(response, 400, body);
+          assert.equal(response.body.errors?.[0]?.field, 'body', body);
+          assert.equal(typeof response.body.errors[0].message, 'string');
+        }
+      });
+
+      test('Content-Type: application/json on a request without a body is no malformed JSON', async () => {
+        const json = { 'content-type': 'application/json', ...bearer(adminToken) };
+        const created = await request(`${server.url}${API}/clients`, { method: 'POST', headers: json, body: JSON.stringify({ client_name: `Bodiless ${Date.now()}`, grant_types: ['client_credentials'] }) });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const id = created.body.client_id;
+        const rotated = await request(`${server.url}${API}/clients/${id}/secret`, { method: 'POST', headers: json });
+        assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+        assert.ok(rotated.body.client_secret);
+        assert.equal((await request(`${server.url}${API}/clients/${id}`, { method: 'DELETE', headers: json })).status, 204);
+        const needsBody = await request(`${server.url}${API}/scopes`, { method: 'POST', headers: json });
+        assertProblem(needsBody, 400, 'POST /scopes without a body');
+        assert.ok(Array.isArray(needsBody.body.errors), 'an operation that needs a body still says so');
       });
 
       test('an unknown tenant: 404 problem', async () => {
@@ -242,9 +263,12 @@ for (const database of testDatabases()) {
         assert.equal((await api('GET', `/tokens/${oldJti}`)).body.cut_off, null);
         const deactivated = await api('PATCH', `/clients/${client.client_id}`, { active: false });
         assert.equal(deactivated.status, 200, JSON.stringify(deactivated.body));
-        // Not revoked row by row, yet token management must not show it as usable.
+        // Not revoked row by row, yet token management lists it as revoked, and says why.
         const { status, cut_off } = (await api('GET', `/tokens/${oldJti}`)).body;
-        assert.deepEqual({ status, cut_off }, { status: 'active', cut_off: 'client_deactivated' });
+        assert.deepEqual({ status, cut_off }, { status: 'revoked', cut_off: 'client_deactivated' });
+        const listed = async (status: string) => ((await api('GET', `/tokens?client_id=${client.client_id}&status=${status}`)).body.items as { id: string }[]).map((item) => item.id);
+        assert.deepEqual(await listed('active'), [], 'not among the active tokens');
+        assert.deepEqual(await listed('revoked'), [oldJti], 'among the revoked ones');
         assert.equal(deactivated.body.active, false);
         assertProblem(await api('GET', '/settings', undefined, oldToken), 401);
         assert.deepEqual(await introspect(oldToken), { active: false });
@@ -260,7 +284,10 @@ for (const database of testDatabases()) {
         assert.equal((await api('GET', `/tokens/${oldJti}`)).body.cut_off, 'client_deactivated', 'still cut off after reactivation');
 
         const newToken = await tokenOf(client);
-        assert.equal((await api('GET', `/tokens/${decodeJwt(newToken).jti}`)).body.cut_off, null);
+        const newJti = decodeJwt(newToken).jti;
+        assert.equal((await api('GET', `/tokens/${newJti}`)).body.cut_off, null);
+        assert.deepEqual(await listed('active'), [newJti], 'after reactivation, only the new token is active');
+        assert.deepEqual(await listed('revoked'), [oldJti]);
         assert.equal((await api('GET', '/settings', undefined, newToken)).status, 200, 'a token issued after reactivation works');
         assert.equal((await introspect(newToken)).active, true);
       });

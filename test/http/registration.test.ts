@@ -176,6 +176,9 @@ for (const database of testDatabases()) {
           ['code without authorization_code', { grant_types: ['client_credentials'], response_types: ['code'] }],
           ['authorization_code without code', { redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['token'] }],
           ['unknown response type', { redirect_uris: [REDIRECT], response_types: ['code id_token'] }],
+          // INTERFACE.md: implicit only with grant_types implicit and response_types token, never inferred.
+          ['implicit without response type token', { redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'implicit'] }],
+          ['implicit alone without response types', { redirect_uris: [REDIRECT], grant_types: ['implicit'] }],
           ['unknown scope', { grant_types: ['client_credentials'], scope: 'no-such-scope' }],
           ['scope in another case', { grant_types: ['client_credentials'], scope: scopeName.toUpperCase() }],
           ['unknown auth method', { grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt_magic' }],

@@ -63,7 +63,7 @@ for (const database of testDatabases()) {
       const none = await refusal({ method: 'GET', url: '/orders/42', headers: {} });
       assert.equal(none.status, 401);
       assert.equal(none.wwwAuthenticate, 'Bearer realm="gatehouse"');
-      // Another scheme is no token (RFC 6750 §3.1); the OAuth scheme is off unless allowOAuthScheme.
+      // Another scheme is no token (RFC 6750 §3.1); the OAuth scheme is off while the tenant's compat.oauth_scheme is.
       for (const authorization of ['Basic YTpi', `OAuth ${access}`]) {
         const other = await refusal({ method: 'GET', url: '/orders/42', headers: { authorization } });
         assert.equal(other.status, 401, authorization.slice(0, 5));
@@ -91,6 +91,41 @@ for (const database of testDatabases()) {
       const revoked = await request(`${server.url}/oauth/revoke`, form({ token: access }, { authorization: basic(client.id, client.secret) }));
       assert.equal(revoked.status, 200);
       assert.ok(await until(async () => (await request(`${serviceUrl}/orders/7`, { headers: bearer(access) })).status === 401), 'refused within 5 s');
+    });
+
+    test('Authorization: OAuth follows the tenant\'s compat.oauth_scheme without a restart; allowOAuthScheme overrides it', async () => {
+      const admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      const access = await token();
+      const setOAuthScheme = async (on: boolean) => assert.equal((await request(`${server.url}/admin/api/v1/settings`, json('PATCH', { compat: { oauth_scheme: on } }, bearer(admin)))).status, 200);
+      const viaOAuth = async () => (await request(`${serviceUrl}/orders/7`, { headers: { authorization: `OAuth ${access}` } })).status;
+      const connect = (allowOAuthScheme: boolean) => ResourceServer.connect({ databaseUrl: server.env.GATEHOUSE_DATABASE_URL!, secretKey: server.env.GATEHOUSE_SECRET_KEY!, issuer: server.url, allowOAuthScheme });
+      const oauthStatus = (resourceServer: ResourceServer) =>
+        resourceServer.verifyRequest({ method: 'GET', url: '/orders/7', headers: { authorization: `OAuth ${access}` } }).then(
+          () => 200,
+          (error: unknown) => (error instanceof ResourceServerError ? error.status : Promise.reject(error)),
+        );
+
+      assert.equal(await viaOAuth(), 401, 'off by default');
+      const forcedOn = await connect(true);
+      try {
+        assert.equal(await oauthStatus(forcedOn), 200, 'allowOAuthScheme: true accepts it while the tenant does not');
+      } finally {
+        await forcedOn.close();
+      }
+      await setOAuthScheme(true);
+      try {
+        assert.ok(await until(async () => (await viaOAuth()) === 200), 'accepted within 5 s of the PATCH');
+        // Connected after the PATCH: it reads the tenant as it is now, so only the override can refuse.
+        const forcedOff = await connect(false);
+        try {
+          assert.equal(await oauthStatus(forcedOff), 401, 'allowOAuthScheme: false refuses it while the tenant accepts it');
+        } finally {
+          await forcedOff.close();
+        }
+      } finally {
+        await setOAuthScheme(false);
+      }
+      assert.ok(await until(async () => (await viaOAuth()) === 401), 'refused again within 5 s of turning it off');
     });
   });
 }

@@ -195,7 +195,7 @@ for (const database of testDatabases()) {
       const tokenView = async (token: string) => (await request(`${server.url}/admin/api/v1/tokens/${decodeJwt(token).jti}`, { headers: bearer(admin) })).body as { status: string; cut_off: string | null };
       for (const token of [machine, user]) {
         const { status, cut_off } = await tokenView(token);
-        assert.deepEqual({ status, cut_off }, { status: 'active', cut_off: 'signing_key_withdrawn' });
+        assert.deepEqual({ status, cut_off }, { status: 'revoked', cut_off: 'signing_key_withdrawn' });
       }
       for (const token of [freshMachine, freshUser]) assert.equal((await tokenView(token)).cut_off, null);
 

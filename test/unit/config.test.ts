@@ -25,6 +25,7 @@ test('a bad value names its variable', () => {
     ['GATEHOUSE_ISSUER', 'not a url'],
     ['GATEHOUSE_ISSUER', 'https://example.com/?a=1'],
     ['GATEHOUSE_ISSUER', 'ftp://example.com'],
+    ['GATEHOUSE_ISSUER', 'https://example.com/auth'],
     ['GATEHOUSE_ADMIN_CLIENT_SECRET', 'too-short'],
     ['GATEHOUSE_LOG_LEVEL', 'loud'],
     ['GATEHOUSE_ROLE', 'everything'],

@@ -39,9 +39,9 @@ const CUT_OFF_LABELS: Record<NonNullable<Token['cut_off']>, string> = {
   signing_key_withdrawn: 'its signing key was withdrawn',
 };
 
-/** An active token that something else cut off is refused everywhere: it must not look usable. */
+/** A token that something else cut off is listed as revoked; the badge says what cut it off. */
 function statusCell(t: Token): HTMLElement {
-  if (t.status === 'active' && t.cut_off) return h('span', { class: 'badge badge-revoked', title: `Refused: ${CUT_OFF_LABELS[t.cut_off]}` }, `refused (${CUT_OFF_LABELS[t.cut_off]})`);
+  if (t.cut_off) return h('span', { class: 'badge badge-revoked', title: `Refused: ${CUT_OFF_LABELS[t.cut_off]}` }, `refused (${CUT_OFF_LABELS[t.cut_off]})`);
   return h('span', { class: `badge badge-${t.status}` }, t.status);
 }
 
@@ -67,7 +67,8 @@ export function tokensPage(main: HTMLElement, params: URLSearchParams): void {
       { label: 'Expires', cell: (t) => (t.status === 'expired' ? h('span', { class: 'badge badge-muted' }, 'Expired') : formatTime(t.expires_at, 'Never (lifetime)')) },
       { label: 'Refresh count', cell: (t) => (t.refresh_count_left === null ? 'Unlimited' : String(t.refresh_count_left)) },
       { label: 'Status', cell: statusCell },
-      { label: 'Actions', cell: (t) => (t.status === 'revoked' ? null : button('Delete', () => remove(t), { class: 'danger', 'aria-label': `Delete token ${t.id}` })) },
+      // A cut-off token is refused already; deleting it still records the revocation in its own row.
+      { label: 'Actions', cell: (t) => (t.status === 'revoked' && !t.cut_off ? null : button('Delete', () => remove(t), { class: 'danger', 'aria-label': `Delete token ${t.id}` })) },
     ],
     (cursor) => api.page<Token>('/tokens', cursor, { client_id: client.value.trim(), subject: subject.value.trim(), status: status.value }),
     'No tokens match.',
