@@ -22,7 +22,9 @@ import pg from 'pg';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { encodeCursor } from '../src/admin/pagination.js';
-import type { TokenRow } from '../src/store/schema.js';
+import type { ClientRow, Database, TokenRow, UserRow } from '../src/store/schema.js';
+import type { Kysely } from 'kysely';
+import { DEFAULT_TENANT_ID, defaultSettings } from '../src/domain/tenant.js';
 import { stopAllChildServers } from './lib/child.js';
 import { resolveGatehouseLaunch, startGatehouse, type GatehouseLaunch } from './lib/gatehouse-process.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -127,6 +129,7 @@ async function measureStore(store: StoreName, rows: number, requests: number, wo
     const db = openDb(url);
     try {
       await migrateToLatest(db);
+      await seedHolders(db.kysely, Math.floor(Date.now() / 1000));
     } finally {
       await db.close();
     }
@@ -161,6 +164,31 @@ async function measureStore(store: StoreName, rows: number, requests: number, wo
 const pick = (count: number) => Math.floor(Math.random() * count);
 const clientId = (i: number) => `bench-client-${String(i).padStart(4, '0')}`;
 const subjectOf = (i: number) => `bench-user-${String(i).padStart(6, '0')}`;
+
+/**
+ * The clients and users the token rows belong to, active and never cut off: token management
+ * lists a token of a missing client or user as revoked (cut off), which real tables do not hold.
+ */
+async function seedHolders(db: Kysely<Database>, now: number): Promise<void> {
+  // The default tenant as the server's first start makes it, which then finds it in place.
+  await db.insertInto('tenants').values({ id: DEFAULT_TENANT_ID, name: 'Default', settings: JSON.stringify(defaultSettings()), created_at: now }).execute();
+  const clients: ClientRow[] = Array.from({ length: CLIENTS }, (_, i) => ({
+    tenant_id: DEFAULT_TENANT_ID, client_id: clientId(i), client_name: clientId(i), client_version: '1', name_key: JSON.stringify([clientId(i), '1']), description: null,
+    token_endpoint_auth_method: 'client_secret_basic', secret_hash: null, secret_expires_at: 0, previous_secret_hash: null, previous_secret_expires_at: null,
+    redirect_uris: '[]', grant_types: '["client_credentials"]', response_types: '[]', access_token_lifetime: 3600, refresh_token_limit: 0, require_pkce: null,
+    active: 1, not_before: 0, api_key_enabled: 0, api_key_timeout_hours: 0, api_key_allowed_auth_type: null, api_key_scope_customization: 0,
+    registration_token_hash: null, created_at: now, updated_at: now,
+  }));
+  await db.insertInto('clients').values(clients).execute();
+  // 15 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
+  for (let from = 0; from < SUBJECTS; from += 1_000) {
+    const users: UserRow[] = Array.from({ length: Math.min(1_000, SUBJECTS - from) }, (_, k) => ({
+      tenant_id: DEFAULT_TENANT_ID, id: subjectOf(from + k), username: subjectOf(from + k), username_key: subjectOf(from + k), password_hash: null, email: null, email_verified: 0,
+      given_name: null, family_name: null, external_id: null, roles: '[]', disabled: 0, not_before: 0, created_at: now, updated_at: now,
+    }));
+    await db.insertInto('users').values(users).execute();
+  }
+}
 
 /**
  * Row `i` of `rows`: issued over the last 29 days in order (so the maintenance purge, which takes
