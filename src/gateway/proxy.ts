@@ -16,7 +16,8 @@ export { UpstreamError } from './upstream-failure.js';
 
 /** Not copied either way: hop-by-hop, framing that undici redoes, and Expect, which the gateway meets itself (expect.ts). */
 const NOT_COPIED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
-const IDENTITY_HEADERS = ['x-gatehouse-client-id', 'x-gatehouse-subject', 'x-gatehouse-scope'];
+/** The gateway's own header namespace: a caller's headers in it never reach an upstream, which may trust them as the gateway's. */
+const GATEWAY_HEADER_PREFIX = 'x-gatehouse-';
 
 export interface Identity {
   clientId: string;
@@ -34,7 +35,7 @@ function forwardedHeaders(request: FastifyRequest, service: Service, identity: I
   const named = connectionOptions(request.headers.connection);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || NOT_COPIED.has(name) || named.has(name) || IDENTITY_HEADERS.includes(name)) continue;
+    if (value === undefined || NOT_COPIED.has(name) || named.has(name) || name.startsWith(GATEWAY_HEADER_PREFIX)) continue;
     if (name === 'authorization' && !service.passToken) continue;
     headers[name] = value;
   }

@@ -101,7 +101,12 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
   });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const raw = request.raw.url ?? '/';
+    const target = request.raw.url ?? '/';
+    // RFC 9112 §3.2.2: a server accepts the absolute form, and routes by its path.
+    const pathOfAbsolute = /^https?:\/\//i.test(target) ? target.replace(/^https?:\/\/[^/?#]*/i, '') : undefined;
+    const raw = pathOfAbsolute === undefined ? target : pathOfAbsolute.startsWith('/') ? pathOfAbsolute : `/${pathOfAbsolute}`;
+    // RFC 9112 §3.2.1: a request target has no fragment; forwarded, it would become part of the path.
+    if (raw.includes('#')) return counted(sendProblem(reply, { status: 400, title: 'Bad request', detail: 'a request target cannot carry a fragment ("#")' }));
     const queryAt = raw.indexOf('?');
     const rawPath = queryAt < 0 ? raw : raw.slice(0, queryAt);
     const search = queryAt < 0 ? '' : raw.slice(queryAt);

@@ -46,7 +46,22 @@ function openSqliteFile(file: string, onDisk: boolean): SQLite.Database {
   }
 }
 
-export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+/**
+ * Bounds on a PostgreSQL that stops answering without closing its connections (a partition, a
+ * hung primary): without them a request waits on the socket for as long as TCP does, and health
+ * probes never see the outage. A request's query may take long (a tenant's deletion); waiting for
+ * a connection may not.
+ */
+const PG_CONNECT_TIMEOUT_MS = 5_000;
+export const PG_QUERY_TIMEOUT_MS = 60_000;
+
+export interface OpenOptions {
+  poolSize?: number;
+  /** Client-side bound on each PostgreSQL query; none for migrations, whose index builds may take long. */
+  queryTimeoutMs?: number;
+}
+
+export function openDb(url: string, options: OpenOptions = {}): Db {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     const onDisk = file !== ':memory:' && file !== '';
@@ -62,7 +77,13 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+  });
   // A dropped connection must not crash the process; queries on it fail and the pool replaces it.
   // The pool listens on idle clients only; a client dropped while checked out (inside a
   // transaction) would otherwise emit an unhandled 'error' and take the node down.

@@ -69,6 +69,27 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
+/** Readiness probes ask often and must hear of an outage quickly, not when a query timeout ends. */
+const PING_TIMEOUT_MS = 2_000;
+
+class StoreTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeout(`the store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).then(
+    () => clearTimeout(timer),
+    (error: unknown) => {
+      clearTimeout(timer);
+      throw error;
+    },
+  );
+}
+
 export function createStore(db: Db): Store {
   // SQLite has a single writer: its transactions are group-committed. PostgreSQL runs them side by side.
   const batcher = db.dialect === 'sqlite' ? new TransactionBatcher(db.kysely) : undefined;
@@ -81,9 +102,7 @@ export function createStore(db: Db): Store {
         throw asDuplicate(error);
       });
     },
-    ping: async () => {
-      await db.kysely.selectFrom('tenants').select('id').limit(1).execute();
-    },
+    ping: () => withDeadline(db.kysely.selectFrom('tenants').select('id').limit(1).execute(), PING_TIMEOUT_MS),
     close: () => db.close(),
   };
 }

@@ -494,6 +494,8 @@ for (const database of testDatabases()) {
           'x-gatehouse-client-id': 'forged-client',
           'X-Gatehouse-Subject': 'forged-subject',
           'x-gatehouse-scope': 'admin',
+          'x-gatehouse-tenant': 'forged-tenant',
+          'X-Gatehouse-Roles': 'admin',
           connection: 'keep-alive, x-hop-custom',
           'x-hop-custom': 'must-not-pass',
           'keep-alive': 'timeout=5',
@@ -511,7 +513,8 @@ for (const database of testDatabases()) {
         for (const name of ['x-gatehouse-client-id', 'x-gatehouse-subject', 'x-gatehouse-scope']) {
           assert.equal(hit.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === name).length, 1, `exactly one ${name}`);
         }
-        for (const name of ['authorization', 'proxy-authorization', 'x-hop-custom', 'keep-alive', 'te']) assert.equal(hit.headers[name], undefined, `${name} must not reach the upstream`);
+        // The whole x-gatehouse- namespace is the gateway's: no caller header in it gets through.
+        for (const name of ['authorization', 'proxy-authorization', 'x-hop-custom', 'keep-alive', 'te', 'x-gatehouse-tenant', 'x-gatehouse-roles']) assert.equal(hit.headers[name], undefined, `${name} must not reach the upstream`);
         assert.equal(hit.headers['x-request-id'], 'req-123', 'end-to-end headers pass');
         assert.match(String(hit.headers['x-forwarded-for']), /127\.0\.0\.1/);
       });
@@ -697,6 +700,10 @@ for (const database of testDatabases()) {
           ['asterisk-form target', `OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${auth}\r\n`, 400],
           ['QUERY without a content type', `QUERY /catalog/search HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n${auth}\r\nq`, 400],
           ['an expectation other than 100-continue', `POST /orders/42 HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 1\r\n${auth}\r\nx`, 417],
+          // RFC 9112 §3.2.1: no fragment in a target; forwarded, it would become a path segment.
+          ['a fragment in the target', `GET /orders/42#frag HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${auth}\r\n`, 400],
+          // Which credential counts must not depend on header order.
+          ['two Authorization headers', `GET /orders/42 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${auth}Authorization: Bearer other\r\n\r\n`, 400],
         ];
         for (const [label, text, status] of cases) {
           const response = await exchange(gwPort, text);
@@ -704,6 +711,12 @@ for (const database of testDatabases()) {
           assert.doesNotMatch(response.body, /statusCode|Route .* not found|FST_/, label);
         }
         assert.equal(upstream.hits.length, hits);
+      });
+
+      test('RFC 9112 §3.2.2: a target in absolute form is routed and forwarded by its path', async () => {
+        const response = await exchange(gwPort, `GET http://gateway.example/orders/42?x=1 HTTP/1.1\r\nHost: gateway.example\r\nConnection: close\r\nAuthorization: Bearer ${machineToken}\r\n\r\n`);
+        assert.equal(response.status, 200, response.body);
+        assert.equal(upstream.hits.at(-1)!.url, '/orders/42?x=1');
       });
 
       test('a request arriving on an open connection while the gateway closes is served, then the connection closes: no 503 of fastify’s shape', async () => {

@@ -113,6 +113,13 @@ const NORMAL: [string, string, string[]][] = [
   ['/orders/...', '/orders/...', ['orders', '...']],
   ['/orders/.hidden', '/orders/.hidden', ['orders', '.hidden']],
   ['/%C3%A9t%C3%A9', '/%C3%A9t%C3%A9', ['été']],
+  ['/%c3%a9', '/%C3%A9', ['é']],
+  // RFC 3986 §2.2: an encoded reserved character is not the literal one; both are forwarded as spelled.
+  ['/orders/a%3Bb', '/orders/a%3Bb', ['orders', 'a;b']],
+  ['/orders/a;b', '/orders/a;b', ['orders', 'a;b']],
+  ['/orders/a%3db%26c%2B%40%2c', '/orders/a%3Db%26c%2B%40%2C', ['orders', 'a=b&c+@,']],
+  ['/orders/a=b&c+@,', '/orders/a=b&c+@,', ['orders', 'a=b&c+@,']],
+  ['/orders/%22x%22', '/orders/%22x%22', ['orders', '"x"']],
 ];
 
 const REFUSED: [string, string][] = [
