@@ -1,10 +1,14 @@
 /**
  * The endpoints of an issuer from its metadata (OpenID Connect Discovery, then RFC 8414), fetched
  * and checked (the document's `issuer` must be the configured one) by oauth4webapi.
+ *
+ * A server that answers without usable metadata is a configuration mistake (ConfigurationError);
+ * one that does not answer at all is an outage like any other on the token side (TransportError,
+ * RequestTimeoutError), so that callers retrying on those also retry this.
  */
 import * as oauth from 'oauth4webapi';
 import type { Transport } from './transport.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError, RequestTimeoutError, TransportError } from './errors.js';
 import { maskHeaders, type ExchangeListener } from './exchange-log.js';
 
 export interface Endpoints {
@@ -13,10 +17,15 @@ export interface Endpoints {
 }
 
 export async function discover(issuer: string, transport: Transport, onExchange?: ExchangeListener): Promise<Endpoints> {
-  const issuerUrl = new URL(issuer);
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch {
+    throw new ConfigurationError(`the issuer must be an absolute URL, like https://auth.example.com (got "${issuer}")`);
+  }
   const customFetch = async (url: string, init: oauth.CustomFetchOptions<'GET', undefined>) => {
     onExchange?.({ direction: 'request', target: 'discovery', method: 'GET', url, headers: maskHeaders(Object.entries(init.headers)) });
-    const response = await transport.send(url, { method: init.method, headers: init.headers, redirect: init.redirect });
+    const response = await transport.send(url, { method: init.method, headers: init.headers, redirect: init.redirect }, "the issuer's metadata");
     onExchange?.({ direction: 'response', target: 'discovery', url, status: response.status, headers: maskHeaders(response.headers) });
     return response as unknown as Response;
   };
@@ -28,6 +37,8 @@ export async function discover(issuer: string, transport: Transport, onExchange?
       metadata = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { ...options, algorithm }));
       break;
     } catch (error) {
+      // The second location is on the same server: asking it too would only double the wait.
+      if (error instanceof TransportError || error instanceof RequestTimeoutError) throw error;
       lastError = error;
     }
   }

@@ -26,6 +26,7 @@ export class UnexpectedResponseError extends Error {
   constructor(
     readonly target: Target,
     readonly status: number,
+    /** The body's first 300 characters, with tokens and secrets masked as onExchange shows them. */
     readonly bodyExcerpt: string,
     detail: string,
   ) {
@@ -33,19 +34,23 @@ export class UnexpectedResponseError extends Error {
   }
 }
 
-/** No answer within the configured timeout of that side. */
+/**
+ * No answer within the configured timeout of that side. `subject` names what was asked when it
+ * is not the side itself (discovery runs on the token side, but asks for the issuer's metadata).
+ */
 export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
   constructor(
     readonly target: Target,
     readonly url: string,
     readonly timeoutMs: number,
+    subject = `the ${target}`,
   ) {
-    super(`the ${target} (${url}) did not answer within ${timeoutMs} ms; raise the ${target === 'API' ? 'API' : 'token endpoint'} timeout or check that the server is up`);
+    super(`${subject} (${url}) did not answer within ${timeoutMs} ms; raise the ${target} timeout or check that the server is up`);
   }
 }
 
-/** The connection failed: refused, DNS, TLS verification, proxy. `code` is Node's error code. */
+/** The connection failed: refused, DNS, TLS verification, proxy. `code` is Node's error code; `subject` as for RequestTimeoutError. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
@@ -53,8 +58,9 @@ export class TransportError extends Error {
     readonly url: string,
     readonly code: string | undefined,
     cause: unknown,
+    subject = `the ${target}`,
   ) {
-    super(`could not reach the ${target} (${url}): ${describeCause(cause)}${hintFor(code, target)}`, { cause });
+    super(`could not reach ${subject} (${url}): ${describeCause(cause)}${hintFor(code, target)}`, { cause });
   }
 }
 

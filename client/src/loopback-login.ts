@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OAuthError } from './errors.js';
+import { LoginRequiredError } from './errors.js';
 import type { OAuthClient } from './oauth-client.js';
 import type { TokenSet } from './token-set.js';
 
@@ -17,7 +17,7 @@ export interface LoopbackLoginOptions {
   port?: number;
   /** Path of the redirect URI. Default `/callback`; the client's registered redirect URI must have it. */
   path?: string;
-  /** How long to wait for the user. Default 5 minutes. */
+  /** How long to wait for the user; then a LoginRequiredError. Default 5 minutes. */
   timeoutMs?: number;
   extraParams?: Record<string, string>;
 }
@@ -26,6 +26,7 @@ const PAGE = (message: string) => `<!doctype html><meta charset="utf-8"><title>g
 
 export async function loopbackLogin(client: OAuthClient, options: LoopbackLoginOptions): Promise<TokenSet> {
   const path = options.path ?? '/callback';
+  const timeoutMs = options.timeoutMs ?? 300_000;
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -35,7 +36,8 @@ export async function loopbackLogin(client: OAuthClient, options: LoopbackLoginO
     const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
     const pending = await client.startLogin(redirectUri, options.extraParams);
     const redirect = new Promise<{ url: URL; res: http.ServerResponse }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new OAuthError('access_denied', `nobody completed the sign-in within ${(options.timeoutMs ?? 300_000) / 1000} s`, 0)), options.timeoutMs ?? 300_000);
+      // No server refused anything (that would be an OAuthError): the user simply is still not signed in.
+      const timer = setTimeout(() => reject(new LoginRequiredError(`nobody completed the sign-in within ${timeoutMs / 1000} s`)), timeoutMs);
       server.on('request', (req, res) => {
         const url = new URL(req.url ?? '/', redirectUri);
         // Browsers also ask for /favicon.ico and the like; only the redirect (with its state) counts.

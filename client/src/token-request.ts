@@ -4,7 +4,7 @@
  * OAuthError carrying the RFC 6749 §5.2 fields and the HTTP status.
  */
 import { OAuthError, UnexpectedResponseError } from './errors.js';
-import { maskFields, maskHeaders, type ExchangeListener } from './exchange-log.js';
+import { maskBody, maskFields, maskHeaders, parseJson, type ExchangeListener } from './exchange-log.js';
 import { tokenSetFromResponse, type TokenSet } from './token-set.js';
 import type { Transport } from './transport.js';
 
@@ -50,21 +50,18 @@ export async function requestToken(context: TokenRequestContext, grantParams: Re
   const response = await context.transport.send(context.tokenUrl, { method: 'POST', headers, body, redirect: 'error' });
   const text = await response.text();
   const receivedAt = Date.now();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJson(text);
   const json = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   context.onExchange?.({ direction: 'response', target: 'token endpoint', url: context.tokenUrl, status: response.status, headers: maskHeaders(response.headers), ...(json ? { fields: maskFields(json) } : {}) });
 
   if (json && typeof json.error === 'string') {
     throw new OAuthError(json.error, typeof json.error_description === 'string' ? json.error_description : undefined, response.status, typeof json.error_uri === 'string' ? json.error_uri : undefined);
   }
-  if (response.status !== 200) throw new UnexpectedResponseError('token endpoint', response.status, text.slice(0, 300), 'an error that is not RFC 6749 JSON');
+  // Such an answer may still carry tokens (a 201 with a token, a field named accessToken): quoted masked.
+  const excerpt = () => maskBody(text).slice(0, 300);
+  if (response.status !== 200) throw new UnexpectedResponseError('token endpoint', response.status, excerpt(), 'an error that is not RFC 6749 JSON');
   if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
-    throw new UnexpectedResponseError('token endpoint', response.status, text.slice(0, 300), 'no access_token in the body');
+    throw new UnexpectedResponseError('token endpoint', response.status, excerpt(), 'no access_token in the body');
   }
   return tokenSetFromResponse(json, receivedAt, context.assumedLifetimeSeconds);
 }

@@ -49,10 +49,11 @@ export class Transport {
 
   /**
    * Sends the request; resolves once the response headers are in. Our timeout becomes a
-   * RequestTimeoutError and a failed connection a TransportError naming this side; an abort
-   * by the caller's own signal is passed through untouched.
+   * RequestTimeoutError and a failed connection a TransportError naming this side (and `subject`,
+   * what was asked of it, when that is not the side itself); an abort by the caller's own signal
+   * is passed through untouched.
    */
-  async send(input: string | Request, init: RequestInit = {}): Promise<Response> {
+  async send(input: string | Request, init: RequestInit = {}, subject?: string): Promise<Response> {
     const timer = new AbortController();
     const handle = setTimeout(() => timer.abort(), this.timeoutMs);
     const callerSignal = init.signal ?? (typeof input === 'string' ? undefined : input.signal);
@@ -63,8 +64,8 @@ export class Transport {
     } catch (error) {
       if (callerSignal?.aborted) throw error;
       const code = errorCode(error);
-      if (timer.signal.aborted || (code && UNDICI_TIMEOUTS.has(code))) throw new RequestTimeoutError(this.target, url, this.timeoutMs);
-      throw new TransportError(this.target, url, code, error);
+      if (timer.signal.aborted || (code && UNDICI_TIMEOUTS.has(code))) throw new RequestTimeoutError(this.target, url, this.timeoutMs, subject);
+      throw new TransportError(this.target, url, code, error, subject);
     } finally {
       clearTimeout(handle);
     }

@@ -2,9 +2,10 @@
  * gatehouse-call as a user runs it, as a child process against Gatehouse and its gateway: `login`
  * with the browser step played by an HTTP client (the authorize URL followed, the login and
  * consent forms filled as INTERFACE.md promises), then `token` and `call`; profiles in owner-only
- * files; --verbose with secrets masked; exit codes and messages that say what to fix.
+ * files; --verbose with secrets masked; exit codes and messages that say what to fix. Mistakes in
+ * arguments and files, and servers that do not answer, against scripted servers.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { testDatabases, tempDir } from '../helpers/databases.js';
 import { FormClient, signIn } from '../helpers/forms.js';
 import { json } from '../helpers/oauth.js';
 import { ROOT } from '../helpers/server.js';
+import { littleServer, type LittleServer } from './little-servers.js';
 import { startStack, type Stack } from './stack.js';
 
 const CLI = path.join(ROOT, 'client/src/cli/main.ts');
@@ -236,5 +238,150 @@ describe('gatehouse-call CLI against Gatehouse', () => {
     // Only fingerprints: no secret or password reaches the token file.
     const text = fs.readFileSync(tokenFile, 'utf8');
     for (const secret of [machine.secret, web.secret, 'nope', 'carol-password-1', 'not-carols-password']) assert.ok(!text.includes(secret), 'no secret in tokens.json');
+  });
+});
+
+describe('gatehouse-call CLI: mistakes, broken files, absent servers (scripted servers)', () => {
+  let tokens: LittleServer;
+  let api: LittleServer;
+  let configDir: string;
+  const configFile = () => path.join(configDir, 'config.json');
+  const tokenFile = () => path.join(configDir, 'tokens.json');
+  const connection = () => ['--token-url', `${tokens.url}/token`, '--client-id', 'x', '--client-secret', 'client-secret-1'];
+  const stackTrace = /\n\s+at /;
+
+  before(async () => {
+    tokens = await littleServer((r) =>
+      r.url === '/odd' ? { status: 201, body: { access_token: 'SECRET-ACCESS-TOKEN-abcdefghijklmnop', refresh_token: 'SECRET-REFRESH-abcdefghij', token_type: 'Bearer' } } : { body: { access_token: `scripted-${Date.now()}`, token_type: 'Bearer', expires_in: 600 } },
+    );
+    api = await littleServer(() => ({ body: { ok: true } }));
+  });
+  beforeEach(() => {
+    configDir = path.join(tempDir(), 'gatehouse-call');
+  });
+  after(async () => {
+    await Promise.all([tokens?.close(), api?.close()]);
+  });
+
+  test('an issuer whose metadata cannot be fetched is a network failure (exit 5), not a bad profile', async () => {
+    const closed = await littleServer(() => ({}));
+    await closed.close();
+    const run = await runCli(configDir, ['token', '-p', 'd1', '--issuer', closed.url, '--client-id', 'x', '--client-secret', 's']);
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(run.stderr, /could not reach the issuer's metadata \(http:\/\/[^)]*\/\.well-known\//);
+    assert.doesNotMatch(run.stderr, /no usable metadata|could not reach the token endpoint/);
+  });
+
+  test('a token endpoint answering tokens in an odd way: the message quotes the body with the tokens masked', async () => {
+    const run = await runCli(configDir, ['token', '-p', 'd4', '--token-url', `${tokens.url}/odd`, '--client-id', 'x', '--client-secret', 's']);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /HTTP 201 .*"access_token":"…mnop\(\d+ chars\)".*"token_type":"Bearer"/);
+    assert.ok(!run.stderr.includes('SECRET-ACCESS-TOKEN') && !run.stderr.includes('SECRET-REFRESH'), run.stderr);
+  });
+
+  test('call GET|HEAD with a body is a usage error, before any token request', async () => {
+    const before = tokens.received.length;
+    for (const args of [['GET', '-d', 'a=1'], ['HEAD', '--json', '{}'], ['get', '--data', '@-']]) {
+      const run = await runCli(configDir, ['call', args[0]!, `${api.url}/x`, ...args.slice(1), ...connection()]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^gatehouse-call: a (GET|HEAD) request has no body: leave out --data and --json, or use POST, PUT or PATCH\n$/);
+    }
+    assert.equal(tokens.received.length, before);
+  });
+
+  test('a corrupt config.json is a usage error with its message; a corrupt tokens.json is ignored with a warning and rewritten', async () => {
+    fs.mkdirSync(configDir, { recursive: true });
+    for (const broken of ['{', '[]', 'null']) {
+      fs.writeFileSync(configFile(), broken);
+      for (const args of [['token', '-p', 'd6', ...connection()], ['profile', 'save', 'd6', ...connection()], ['profile', 'list']]) {
+        const run = await runCli(configDir, args);
+        assert.equal(run.code, 2, `${broken} / ${args[0]}: ${run.stderr}`);
+        assert.match(run.stderr, /config\.json is not a JSON object/);
+        assert.doesNotMatch(run.stderr, stackTrace);
+      }
+      assert.equal(fs.readFileSync(configFile(), 'utf8'), broken, 'left for the user to fix');
+    }
+
+    fs.rmSync(configFile());
+    assert.equal((await runCli(configDir, ['profile', 'save', 'd6', ...connection()])).code, 0);
+    const profiles = fs.readFileSync(configFile(), 'utf8');
+    fs.writeFileSync(tokenFile(), '{"d6": ');
+    const run = await runCli(configDir, ['token', '-p', 'd6']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^scripted-\d+\n$/);
+    assert.match(run.stderr, /^gatehouse-call: warning: [^\n]*tokens\.json is not a JSON object[^\n]*ignored[^\n]*\n$/, 'one line');
+    assert.equal(JSON.parse(fs.readFileSync(tokenFile(), 'utf8')).d6.set.accessToken, run.stdout.trim(), 'rewritten with the new token');
+    assert.equal(fs.readFileSync(configFile(), 'utf8'), profiles, 'the profiles are untouched');
+    const again = await runCli(configDir, ['token', '-p', 'd6']);
+    assert.equal(again.stdout, run.stdout, 'the rewritten cache is used');
+    assert.equal(again.stderr, '');
+  });
+
+  test('profile show masks proxy passwords and secret-looking extra headers (so does --verbose); an unknown profile is an error', async () => {
+    const headers = ['X-Api-Key: HEADER-KEY-1', 'Authorization: Bearer HEADER-TOKEN-1', 'X-Auth-Token: HEADER-TOKEN-2', 'Cookie: sid=HEADER-COOKIE-1; theme=dark', 'X-Client-Secret: HEADER-SECRET-1', 'GENEXUS-AGENT: SmartDevice Application'].flatMap((line) => ['--extra-header', line]);
+    const proxies = ['--api-proxy', 'http://u:PROXYPASS@127.0.0.1:3128', '--token-proxy', 'http://t:TOKENPROXYPASS@127.0.0.1:3129/'];
+    const saved = await runCli(configDir, ['profile', 'save', 'd7', ...connection(), ...proxies, ...headers]);
+    assert.equal(saved.code, 0, saved.stderr);
+    const secrets = ['PROXYPASS', 'HEADER-KEY-1', 'HEADER-TOKEN-1', 'HEADER-TOKEN-2', 'HEADER-COOKIE-1', 'HEADER-SECRET-1', 'client-secret-1'];
+    const shown = await runCli(configDir, ['profile', 'show', 'd7']);
+    assert.equal(shown.code, 0, shown.stderr);
+    for (const secret of secrets) assert.ok(!shown.stdout.includes(secret), `${secret} shown: ${shown.stdout}`);
+    const profile = JSON.parse(shown.stdout);
+    assert.equal(profile.api.proxy, 'http://u:****@127.0.0.1:3128');
+    assert.equal(profile.token.proxy, 'http://t:****@127.0.0.1:3129/');
+    assert.equal(profile.headers['GENEXUS-AGENT'], 'SmartDevice Application', 'other headers stay readable');
+    assert.equal(profile.headers.Authorization, 'Bearer ****', 'the scheme stays readable');
+
+    // --verbose: the same headers on a token request (without the proxies, which lead nowhere).
+    const verbose = await runCli(configDir, ['token', '-p', 'd7-direct', ...connection(), ...headers, '--verbose']);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    for (const secret of secrets) assert.ok(!verbose.stderr.includes(secret), `${secret} in --verbose: ${verbose.stderr}`);
+    assert.match(verbose.stderr, /> x-api-key: \*\*\*\*\n/);
+    assert.match(verbose.stderr, /> cookie: \*\*\*\*\n/);
+    assert.match(verbose.stderr, /> genexus-agent: SmartDevice Application\n/);
+
+    const unknown = await runCli(configDir, ['profile', 'show', 'nope']);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stdout, '');
+    assert.match(unknown.stderr, /there is no profile "nope" \(gatehouse-call profile list\)/);
+  });
+
+  test('login: every argument is checked before the profile is saved; a sign-in nobody completes says so (exit 4)', async () => {
+    const loginFlags = (name: string) => ['login', '-p', name, ...connection(), '--authorize-url', `${tokens.url}/authorize`, '--no-browser'];
+    for (const [flag, value] of [['--port', 'abc'], ['--port', '70000'], ['--timeout', 'abc'], ['--timeout', '0'], ['--timeout', '-5']] as const) {
+      const run = await runCli(configDir, [...loginFlags('newlogin'), flag, value]);
+      assert.equal(run.code, 2, `${flag} ${value}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`${flag} must be .*\\(got "${value}"\\)`));
+      assert.doesNotMatch(run.stderr, /Open this URL/);
+    }
+    const badPem = await runCli(configDir, [...loginFlags('newlogin'), '--token-ca', path.join(configDir, 'missing.pem')]);
+    assert.equal(badPem.code, 2, badPem.stderr);
+    assert.ok(!fs.existsSync(configFile()) || !('newlogin' in JSON.parse(fs.readFileSync(configFile(), 'utf8')).profiles), 'nothing saved');
+
+    const before = tokens.received.length;
+    const started = Date.now();
+    const timedOut = await runCli(configDir, [...loginFlags('slowlogin'), '--timeout', '1']);
+    assert.equal(timedOut.code, 4, timedOut.stderr);
+    assert.ok(Date.now() - started < 30_000);
+    assert.match(timedOut.stderr, /Open this URL to sign in: /);
+    assert.match(timedOut.stderr, /gatehouse-call: nobody completed the sign-in within 1 s/);
+    assert.doesNotMatch(timedOut.stderr, /token endpoint/);
+    assert.equal(tokens.received.length, before, 'the token endpoint was never asked');
+    assert.equal(JSON.parse(fs.readFileSync(configFile(), 'utf8')).profiles.slowlogin.grant, 'authorization_code', 'valid settings are kept for the next attempt');
+
+    // The next attempt, with just -p: declined, as the redirect says (exit 3), which is no word of the token endpoint's either.
+    let declined: Promise<Response> | undefined;
+    const refused = await runCli(configDir, ['login', '-p', 'slowlogin', '--no-browser', '--timeout', '60'], (stderr) => {
+      const url = /Open this URL to sign in: (\S+)/.exec(stderr)?.[1];
+      if (!url || declined) return;
+      const authorize = new URL(url);
+      const back = new URL(authorize.searchParams.get('redirect_uri')!);
+      back.search = new URLSearchParams({ state: authorize.searchParams.get('state')!, error: 'access_denied', error_description: 'the user said no' }).toString();
+      declined = fetch(back);
+    });
+    assert.equal((await declined)?.status, 400);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(refused.stderr, /\ngatehouse-call: the sign-in failed: access_denied: the user said no\n {2}→ the sign-in or the consent was declined\n$/);
+    assert.equal(tokens.received.length, before);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginRequiredError, OAuthClient, OAuthError, UnexpectedResponseError, type OAuthClientOptions } from '../../client/src/index.js';
+import { LoginRequiredError, OAuthClient, OAuthError, UnexpectedResponseError, type ExchangeEvent, type OAuthClientOptions } from '../../client/src/index.js';
 import { fieldsOf, littleServer, type Answer, type LittleServer } from './little-servers.js';
 
 describe('client token lifecycle', () => {
@@ -120,5 +120,32 @@ describe('client token lifecycle', () => {
     await assert.rejects(html.client.getToken(), (error: unknown) => error instanceof UnexpectedResponseError && error.status === 502 && /bad gateway/.test(error.message));
     const noToken = await setup(() => ({ body: { token_type: 'Bearer' } }));
     await assert.rejects(noToken.client.getToken(), (error: unknown) => error instanceof UnexpectedResponseError && /no access_token/.test(error.message));
+  });
+
+  test('such answers are quoted with tokens and secrets masked, keeping field names and error codes', async () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.SECRET-JWT-SIGNATURE-abcdefghij';
+    const cases: Array<{ reply: { status?: number; headers?: Record<string, string>; body: unknown }; secrets: string[]; kept: RegExp[] }> = [
+      { reply: { status: 201, body: { access_token: 'SECRET-ACCESS-TOKEN-abcdefghijklmnop', refresh_token: 'SECRET-REFRESH-abcdefghij', token_type: 'Bearer', expires_in: 600 } }, secrets: ['SECRET-ACCESS-TOKEN', 'SECRET-REFRESH'], kept: [/HTTP 201/, /"access_token"/, /"token_type":"Bearer"/, /"expires_in":600/] },
+      { reply: { body: { accessToken: 'SECRET-ACCESS-TOKEN-abcdefghijklmnop', tokenType: 'Bearer' } }, secrets: ['SECRET-ACCESS-TOKEN'], kept: [/no access_token/, /"accessToken"/, /"tokenType":"Bearer"/] },
+      { reply: { body: { data: { access_token: 'SECRET-NESTED-TOKEN-abcdefghijklmnop', clientSecret: 'SECRET-CLIENT' }, items: [{ 'x-api-key': 'SECRET-KEY' }] } }, secrets: ['SECRET-NESTED', 'SECRET-CLIENT', 'SECRET-KEY'], kept: [/"data"/, /"clientSecret"/, /"x-api-key"/] },
+      { reply: { status: 400, body: { errorCode: 'AUTH-17', detail: 'password expired', password: 'SECRET-PASSWORD', result: jwt } }, secrets: ['SECRET-PASSWORD', 'SECRET-JWT', 'eyJzdWIiOiJzZWNyZXQtdXNlciJ9'], kept: [/HTTP 400/, /"errorCode":"AUTH-17"/, /password expired/, /"result"/] },
+      { reply: { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'access_token=SECRET-FORM-TOKEN-abcdefghijklmnop&token_type=bearer&scope=a+b' }, secrets: ['SECRET-FORM-TOKEN'], kept: [/access_token/, /token_type/, /bearer/] },
+      { reply: { status: 502, body: `<html>upstream said: Bearer ${jwt}</html>` }, secrets: ['SECRET-JWT', 'eyJzdWIiOiJzZWNyZXQtdXNlciJ9'], kept: [/HTTP 502/, /<html>upstream said: Bearer …/] },
+    ];
+    for (const { reply, secrets, kept } of cases) {
+      const events: ExchangeEvent[] = [];
+      const { client } = await setup(() => reply, { onExchange: (event) => events.push(event) });
+      await assert.rejects(client.getToken(), (error: unknown) => {
+        assert.ok(error instanceof UnexpectedResponseError, String(error));
+        for (const secret of secrets) {
+          assert.ok(!error.message.includes(secret), `${secret} in the message: ${error.message}`);
+          assert.ok(!error.bodyExcerpt.includes(secret), `${secret} in bodyExcerpt: ${error.bodyExcerpt}`);
+        }
+        for (const pattern of kept) assert.match(error.message, pattern);
+        return true;
+      });
+      const observed = JSON.stringify(events);
+      for (const secret of secrets) assert.ok(!observed.includes(secret), `${secret} shown to onExchange: ${observed}`);
+    }
   });
 });

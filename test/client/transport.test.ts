@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { OAuthClient, RequestTimeoutError, TransportError } from '../../client/src/index.js';
+import { ConfigurationError, OAuthClient, RequestTimeoutError, TransportError } from '../../client/src/index.js';
 import { createPki, type Pki } from './pki.js';
 import { littleServer, type LittleServer } from './little-servers.js';
 
@@ -24,7 +24,7 @@ describe('client transport settings, kept apart per side', () => {
   let tlsToken: LittleServer;
   let mtlsApi: LittleServer;
   const clients: OAuthClient[] = [];
-  const client = (options: Partial<ConstructorParameters<typeof OAuthClient>[0]> & { tokenUrl: string }) => {
+  const client = (options: Partial<ConstructorParameters<typeof OAuthClient>[0]> & ({ tokenUrl: string } | { issuer: string })) => {
     const made = new OAuthClient({ clientId: 'c', clientSecret: 's', grant: { type: 'client_credentials' }, ...options });
     clients.push(made);
     return made;
@@ -68,6 +68,27 @@ describe('client transport settings, kept apart per side', () => {
     });
     const patient = client({ tokenUrl: `${fastToken.url}/token`, transport: { token: { timeoutMs: 1000 }, api: { timeoutMs: 30_000 } } });
     assert.equal(await (await patient.fetch(`${slowApi.url}/x`)).text(), 'slow answer');
+  });
+
+  test('discovery that gets no answer fails as the token side does (TransportError, RequestTimeoutError), naming the metadata URL; only an answer without metadata is a ConfigurationError', async () => {
+    const closed = await littleServer(() => ({}));
+    await closed.close();
+    await assert.rejects(client({ issuer: closed.url }).getToken(), (error: unknown) => {
+      assert.ok(error instanceof TransportError, String(error));
+      assert.equal(error.target, 'token endpoint', 'the token side’s settings (CA, proxy, timeout) carry discovery');
+      assert.match(error.url, /\/\.well-known\//);
+      assert.match(error.message, /^could not reach the issuer's metadata \(http:\/\/[^)]*\/\.well-known\/[^)]*\): .*nothing listens there/);
+      return true;
+    });
+    await assert.rejects(client({ issuer: slowToken.url, transport: { token: { timeoutMs: 300 } } }).getToken(), (error: unknown) => {
+      assert.ok(error instanceof RequestTimeoutError, String(error));
+      assert.equal(error.target, 'token endpoint');
+      assert.equal(error.timeoutMs, 300);
+      assert.match(error.message, /^the issuer's metadata \(http:\/\/[^)]*\/\.well-known\/[^)]*\) did not answer within 300 ms/);
+      return true;
+    });
+    assert.equal(slowToken.received.filter((r) => r.url.includes('/.well-known/')).length, 1, 'an issuer that does not answer is not asked a second time');
+    await assert.rejects(client({ issuer: fastApi.url }).getToken(), (error: unknown) => error instanceof ConfigurationError && /no usable metadata for the issuer/.test(error.message));
   });
 
   test('a self-signed HTTPS API is accepted only with its CA configured for the API side', async () => {

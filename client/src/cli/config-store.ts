@@ -2,10 +2,15 @@
  * The CLI's files: named profiles (config.json) and the tokens each profile holds (tokens.json),
  * in a directory only the owner can enter (0700), files only the owner can read (0600), because
  * both hold secrets. GATEHOUSE_CALL_CONFIG_DIR moves the directory (tests, several setups).
+ *
+ * A config.json that is not a JSON object stops every command until the user fixes it: it holds
+ * settings nobody should lose by accident. A tokens.json that is not one is only a lost cache: it
+ * is ignored, with a warning, and replaced by the next tokens obtained.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigurationError } from '../errors.js';
 import type { TokenSet } from '../token-set.js';
 import type { Profile } from './profile.js';
 
@@ -22,7 +27,12 @@ export interface StoredTokens {
 }
 
 export class ConfigStore {
-  constructor(readonly dir: string) {}
+  private tokenFileIgnored = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   get configFile(): string {
     return path.join(this.dir, 'config.json');
@@ -33,7 +43,10 @@ export class ConfigStore {
   }
 
   profiles(): Record<string, Profile> {
-    return this.read<{ profiles?: Record<string, Profile> }>(this.configFile).profiles ?? {};
+    const config = this.read<{ profiles?: Record<string, Profile> }>(this.configFile, () => {
+      throw new ConfigurationError(`${this.configFile} is not a JSON object; fix or delete it`);
+    });
+    return config.profiles ?? {};
   }
 
   saveProfile(name: string, profile: Profile): void {
@@ -65,22 +78,31 @@ export class ConfigStore {
   }
 
   private allTokens(): Record<string, StoredTokens> {
-    return this.read<Record<string, StoredTokens>>(this.tokenFile);
+    return this.read<Record<string, StoredTokens>>(this.tokenFile, () => {
+      // Read several times a run (load, then save): one warning is enough.
+      if (!this.tokenFileIgnored) this.warn(`${this.tokenFile} is not a JSON object; ignored (it only caches tokens; the next ones obtained replace it)`);
+      this.tokenFileIgnored = true;
+      return {};
+    });
   }
 
-  private read<T extends object>(file: string): T {
+  /** The file's object; {} when there is no file; `corrupt`'s answer when the file holds no JSON object. */
+  private read<T extends object>(file: string, corrupt: () => T): T {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {} as T;
-      throw error;
+      throw new ConfigurationError(`cannot read ${file}: ${(error as Error).message}`);
     }
+    let value: unknown;
     try {
-      return JSON.parse(text) as T;
+      value = JSON.parse(text);
     } catch {
-      throw new Error(`${file} is not valid JSON; fix or delete it`);
+      // Not the parser's message: it quotes the text around the mistake, which may be a secret.
+      value = undefined;
     }
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : corrupt();
   }
 
   /** Written to a private temporary file and renamed over, so a reader never sees half a file. */

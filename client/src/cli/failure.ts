@@ -12,7 +12,7 @@ export const EXIT = {
   usage: 2,
   /** The token endpoint refused (RFC 6749 §5.2 error) or answered nonsense. */
   oauth: 3,
-  /** A user must sign in (login). */
+  /** A user must sign in (login); also when nobody completed a login's sign-in in time, which leaves just that to do. */
   loginRequired: 4,
   /** Network, TLS or timeout. */
   transport: 5,
@@ -29,7 +29,7 @@ const OAUTH_HINTS: Record<string, string> = {
   unsupported_grant_type: 'the server does not support this grant: choose another --grant',
   invalid_scope: 'ask only for scopes the client has (--scope), or leave --scope out',
   invalid_request: 'the request was malformed for this server: check --token-url, --auth and --json-token-body',
-  access_denied: 'the sign-in was declined or not completed',
+  access_denied: 'the sign-in or the consent was declined',
 };
 
 export function describeFailure(error: unknown): { code: number; message: string } {
@@ -37,7 +37,8 @@ export function describeFailure(error: unknown): { code: number; message: string
   if (error instanceof LoginRequiredError) return { code: EXIT.loginRequired, message: error.message };
   if (error instanceof OAuthError) {
     const hint = OAUTH_HINTS[error.error];
-    return { code: EXIT.oauth, message: `the token endpoint refused: ${error.message}${hint ? `\n  → ${hint}` : ''}` };
+    // Status 0: the error came back on the sign-in's redirect; the token endpoint was not asked.
+    return { code: EXIT.oauth, message: `${error.status ? 'the token endpoint refused' : 'the sign-in failed'}: ${error.message}${hint ? `\n  → ${hint}` : ''}` };
   }
   if (error instanceof UnexpectedResponseError) return { code: EXIT.oauth, message: `${error.message}\n  → check that --token-url (or --issuer) points at the token endpoint` };
   if (error instanceof RequestTimeoutError || error instanceof TransportError) return { code: EXIT.transport, message: error.message };

@@ -121,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
     (flags.help ? out : err)(`${USAGE}\n`);
     return flags.help ? EXIT.ok : EXIT.usage;
   }
-  const store = new ConfigStore(configDir());
+  const store = new ConfigStore(configDir(), (message) => err(`gatehouse-call: warning: ${message}`));
   try {
     switch (command) {
       case 'login':

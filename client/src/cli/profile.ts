@@ -53,25 +53,29 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return short;
 }
 
-function number(value: string | undefined, flag: string): number | undefined {
+const str = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+
+/** A number of seconds or milliseconds, never negative; a timeout never 0 either, as that would fail every request (or sign-in) at once. */
+export function numberFlag(flags: Flags, flag: string, unit: 'seconds' | 'milliseconds'): number | undefined {
+  const value = str(flags, flag);
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigurationError(`--${flag} must be a number of ${flag.endsWith('timeout') ? 'milliseconds' : 'seconds'} (got "${value}")`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  const timeout = flag.endsWith('timeout');
+  if (!Number.isFinite(n) || n < 0 || (timeout && n === 0)) throw new ConfigurationError(`--${flag} must be a ${timeout ? 'positive' : 'non-negative'} number of ${unit} (got "${value}")`);
   return n;
 }
 
 /** "Name: value" → [name, value], as curl's -H. */
 export function headerPair(line: string, flag: string): [string, string] {
   const colon = line.indexOf(':');
-  if (colon <= 0) throw new ConfigurationError(`--${flag} takes "Name: value" (got "${line}")`);
+  // The line is not echoed: its value may be the secret the header carries.
+  if (colon <= 0) throw new ConfigurationError(`--${flag} takes "Name: value"; the value given has no "Name:" before it`);
   return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
 }
 
-const str = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-
 function side(flags: Flags, prefix: 'token' | 'api'): SideSettings | undefined {
   const settings: SideSettings = {};
-  const timeout = number(str(flags, `${prefix}-timeout`), `${prefix}-timeout`);
+  const timeout = numberFlag(flags, `${prefix}-timeout`, 'milliseconds');
   if (timeout !== undefined) settings.timeoutMs = timeout;
   for (const [field, flag] of [['ca', 'ca'], ['cert', 'client-cert'], ['key', 'client-key'], ['proxy', 'proxy']] as const) {
     const value = str(flags, `${prefix}-${flag}`);
@@ -100,7 +104,7 @@ export function profileFromFlags(flags: Flags): Profile {
   set('apiKeyAuthType', str(flags, 'auth-type'));
   set('scope', str(flags, 'scope'));
   set('scheme', oneOf(str(flags, 'scheme'), ['Bearer', 'OAuth'] as const, 'scheme'));
-  set('refreshMarginSeconds', number(str(flags, 'refresh-margin'), 'refresh-margin'));
+  set('refreshMarginSeconds', numberFlag(flags, 'refresh-margin', 'seconds'));
   if (flags['json-token-body'] === true) profile.jsonTokenBody = true;
   const extra = flags['extra-header'];
   if (Array.isArray(extra) && extra.length) profile.headers = Object.fromEntries(extra.map((line) => headerPair(line, 'extra-header')));

@@ -12,8 +12,13 @@ function readData(value: string): string {
 }
 
 export async function call(store: ConfigStore, flags: Flags, positionals: string[], out: (text: string | Uint8Array) => void, err: (line: string) => void): Promise<number> {
-  const [method, url] = positionals;
-  if (!method || !url) throw new UsageError('usage: gatehouse-call call METHOD URL [--data BODY | --json BODY] [-H "Name: value"]...');
+  const [given, url] = positionals;
+  if (!given || !url) throw new UsageError('usage: gatehouse-call call METHOD URL [--data BODY | --json BODY] [-H "Name: value"]...');
+  const method = given.toUpperCase();
+  // fetch refuses these a body; curl would send one, so say so rather than drop it.
+  if ((method === 'GET' || method === 'HEAD') && (typeof flags.data === 'string' || typeof flags.json === 'string')) {
+    throw new UsageError(`a ${method} request has no body: leave out --data and --json, or use POST, PUT or PATCH`);
+  }
   try {
     new URL(url);
   } catch {
@@ -34,7 +39,7 @@ export async function call(store: ConfigStore, flags: Flags, positionals: string
     if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
   }
   return withSession(store, flags, async ({ client }) => {
-    const response = await client.fetch(url, { method: method.toUpperCase(), headers: [...headers], ...(body !== undefined ? { body } : {}) });
+    const response = await client.fetch(url, { method, headers: [...headers], ...(body !== undefined ? { body } : {}) });
     if (flags.include === true) {
       out(`HTTP ${response.status} ${response.statusText}\n`);
       for (const [name, value] of response.headers) out(`${name}: ${value}\n`);
