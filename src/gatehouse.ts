@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
-import { openDb, PG_QUERY_TIMEOUT_MS } from './store/db.js';
+import { openDb } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createStore, type Store } from './store/index.js';
 import { ServerSecret } from './crypto/server-secret.js';
@@ -118,20 +118,15 @@ export interface CreateOptions {
 export async function createGatehouse(config: Config, log: Logger = createLogger(config), options: CreateOptions = {}): Promise<Gatehouse> {
   // The store before the secret: the data directory defaults to the SQLite file's folder, and an
   // unusable SQLite path is then blamed on GATEHOUSE_DATABASE_URL, the variable that was set.
-  const db = openDb(config.databaseUrl, { queryTimeoutMs: PG_QUERY_TIMEOUT_MS });
-  // On PostgreSQL, migrations get a connection of their own, without the query timeout requests
-  // have: building an index on a large table may take longer.
-  const migrations = db.dialect === 'postgres' ? openDb(config.databaseUrl, { poolSize: 1 }) : db;
+  const db = openDb(config.databaseUrl);
   let secret: ServerSecret;
   try {
     secret = serverSecret(config, log);
-    const applied = await migrateToLatest(migrations);
+    const applied = await migrateToLatest(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
   } catch (error) {
     await db.close();
     throw error;
-  } finally {
-    if (migrations !== db) await migrations.close();
   }
   const store = createStore(db);
   const feed = new ChangeFeed(store);

@@ -47,18 +47,15 @@ function openSqliteFile(file: string, onDisk: boolean): SQLite.Database {
 }
 
 /**
- * Bounds on a PostgreSQL that stops answering without closing its connections (a partition, a
- * hung primary): without them a request waits on the socket for as long as TCP does, and health
- * probes never see the outage. A request's query may take long (a tenant's deletion); waiting for
- * a connection may not.
+ * A PostgreSQL that stops answering without closing its connections (a partition, a hung primary)
+ * must not hold new requests forever: getting a connection is bounded. A query is not: one may
+ * rightly take minutes (deleting a client with millions of tokens), and readiness probes see the
+ * outage through their own deadline (store/index.ts) and take the node out.
  */
 const PG_CONNECT_TIMEOUT_MS = 5_000;
-export const PG_QUERY_TIMEOUT_MS = 60_000;
 
 export interface OpenOptions {
   poolSize?: number;
-  /** Client-side bound on each PostgreSQL query; none for migrations, whose index builds may take long. */
-  queryTimeoutMs?: number;
 }
 
 export function openDb(url: string, options: OpenOptions = {}): Db {
@@ -82,7 +79,6 @@ export function openDb(url: string, options: OpenOptions = {}): Db {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     keepAlive: true,
-    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   });
   // A dropped connection must not crash the process; queries on it fail and the pool replaces it.
   // The pool listens on idle clients only; a client dropped while checked out (inside a

@@ -15,5 +15,5 @@ export function isStoreUnavailable(error: unknown): boolean {
   // PostgreSQL SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown).
   if (/^(08|53|57)[0-9A-Z]{3}$/.test(code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
 }
