@@ -4,7 +4,7 @@
  * the other (seed 000: "separate timeouts and certificate validations").
  */
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher, type Request, type RequestInit, type Response } from 'undici';
-import { RequestTimeoutError, TransportError, type Target } from './errors.js';
+import { ConfigurationError, RequestTimeoutError, TransportError, type Target } from './errors.js';
 
 export interface TransportOptions {
   /** Milliseconds to wait for the response headers, and at most between two body chunks. Default 30 000. */
@@ -26,6 +26,8 @@ export interface TransportOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Node's timers hold at most 2^31 − 1 ms (about 24 days); a longer one fires at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 // undici's own timers run with the same limit and may fire first.
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -39,6 +41,7 @@ export class Transport {
     private readonly options: TransportOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0 && this.timeoutMs <= MAX_TIMEOUT_MS)) throw new ConfigurationError(`the ${target} timeout must be between 1 and ${MAX_TIMEOUT_MS} ms (got ${this.timeoutMs})`);
     this.owned = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createDispatcher(options, this.timeoutMs);
   }

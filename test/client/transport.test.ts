@@ -45,6 +45,12 @@ describe('client transport settings, kept apart per side', () => {
     await Promise.all([slowToken, fastToken, slowApi, fastApi, tlsApi, tlsToken, mtlsApi].map((s) => s?.close()));
   });
 
+  test('a timeout a Node timer cannot hold (0, negative, over about 24 days) is refused when the client is made, not by firing at once', () => {
+    for (const timeoutMs of [0, -1, 2 ** 31, Number.NaN]) {
+      assert.throws(() => new OAuthClient({ clientId: 'c', clientSecret: 's', grant: { type: 'client_credentials' }, tokenUrl: `${fastToken.url}/token`, transport: { api: { timeoutMs } } }), ConfigurationError, String(timeoutMs));
+    }
+  });
+
   test('a slow token endpoint with a short token timeout fails as a token-endpoint timeout, whatever the API timeout', async () => {
     const short = client({ tokenUrl: `${slowToken.url}/token`, transport: { token: { timeoutMs: 300 }, api: { timeoutMs: 30_000 } } });
     await assert.rejects(short.fetch(`${fastApi.url}/x`), (error: unknown) => {

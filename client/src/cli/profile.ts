@@ -55,13 +55,21 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 
 const str = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
-/** A number of seconds or milliseconds, never negative; a timeout never 0 either, as that would fail every request (or sign-in) at once. */
+/** Node's timers hold at most 2^31 − 1 ms (about 24 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A number of seconds or milliseconds, never negative; a timeout never 0 either, as that would
+ * fail every request (or sign-in) at once, nor longer than a timer can wait.
+ */
 export function numberFlag(flags: Flags, flag: string, unit: 'seconds' | 'milliseconds'): number | undefined {
   const value = str(flags, flag);
   if (value === undefined) return undefined;
   const n = value.trim() === '' ? NaN : Number(value);
   const timeout = flag.endsWith('timeout');
   if (!Number.isFinite(n) || n < 0 || (timeout && n === 0)) throw new ConfigurationError(`--${flag} must be a ${timeout ? 'positive' : 'non-negative'} number of ${unit} (got "${value}")`);
+  const max = unit === 'seconds' ? Math.floor(MAX_TIMER_MS / 1000) : MAX_TIMER_MS;
+  if (timeout && n > max) throw new ConfigurationError(`--${flag} can be at most ${max} ${unit} (got "${value}")`);
   return n;
 }
 
