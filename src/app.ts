@@ -20,6 +20,7 @@ import { frameworkErrors } from './http/framework-errors.js';
 import { refuseUnstorableText } from './http/unstorable-text.js';
 import { recordRouteMethods, refuseUnsupportedMethod } from './http/method-not-allowed.js';
 import { answerPreflight } from './http/cors.js';
+import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 import { isUnderUnknownTenant } from './tenancy/resolve-tenant.js';
 
@@ -45,6 +46,7 @@ export async function buildApp(gh: Gatehouse, options: AppOptions = {}): Promise
   instrumentRequests(app, gh.metrics);
   refuseUnstorableText(app);
   recordRouteMethods(app);
+  acceptEmptyJsonBodies(app);
   if (gh.config.metricsPort !== undefined) serveMetricsWith(app, gh.metrics, gh.config.host, gh.config.metricsPort);
   app.setNotFoundHandler(async (request, reply) => {
     // Under /t/{id} of no tenant, 404 whatever the method, as the tenant-scoped routes answer.

@@ -49,26 +49,10 @@ function documentedPaths(document: OpenApiDocument, apiPaths: Set<string>, optio
   return paths;
 }
 
-/**
- * Many HTTP clients send `Content-Type: application/json` on every request: a DELETE or a
- * `POST …/secret` without a body is no malformed JSON. Operations that need a body still refuse
- * a missing one, through their schema.
- */
-function acceptEmptyJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body.toString();
-    if (text === '') return done(null, undefined);
-    parseJson(request, text, done);
-  });
-}
-
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
   resolveTenant(app, gh.tenants);
   requireAdmin(app, gh);
   app.setErrorHandler(problemErrorHandler(gh.log));
-  acceptEmptyJsonBodies(app);
   // Unknown paths and methods under the API are problems too (RFC 9457), not the app's OAuth-shaped 404 or 405.
   app.setNotFoundHandler(async (request) => {
     refuseUnsupportedMethod(request);

@@ -113,6 +113,8 @@ export class ApiKeys {
     if (!client.active) throw ValidationError.field('client_id', 'this application is deactivated');
     if (user.disabled) throw ValidationError.field('user', 'the user is disabled');
     const offered = scopesForUser(client.scopes, user, await this.scopes.byName(tenantId));
+    // As the password grant and the consent page: a key for none of the application's scopes would open nothing.
+    if (client.scopes.length > 0 && offered.length === 0) throw ValidationError.field('scope', 'the user holds none of the roles this application’s scopes are restricted to');
     let scopes = offered;
     if (input.scope !== undefined) {
       const requested = typeof input.scope === 'string' ? parseScopeParam(input.scope.replace(/\+/g, ' ')) : undefined;

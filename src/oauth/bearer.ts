@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { bearerError } from './errors.js';
+import { repeatsAuthorization } from '../http/authorization-header.js';
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -25,11 +26,7 @@ export function parseAuthorization(header: string | undefined, allowOAuthScheme:
 export function bearerToken(request: FastifyRequest, realm: string, allowOAuthScheme: boolean, allowBare = false): string | undefined {
   const query = request.query as Record<string, unknown> | undefined;
   if (query && 'access_token' in query) throw bearerError('invalid_request', 'access tokens must not be sent in the URL; use the Authorization header', realm);
-  // Node keeps the first of several Authorization headers: which credential counts must not
-  // depend on their order (a proxy that adds its own could be overridden by the caller's).
-  if (request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length > 1) {
-    throw bearerError('invalid_request', 'the request has more than one Authorization header', realm);
-  }
+  if (repeatsAuthorization(request.raw.rawHeaders)) throw bearerError('invalid_request', 'the request has more than one Authorization header', realm);
   const header = request.headers.authorization;
   if (allowBare && header && TOKEN68.test(header.trim())) return header.trim();
   const token = parseAuthorization(header, allowOAuthScheme);

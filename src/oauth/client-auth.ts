@@ -12,6 +12,8 @@ import { randomToken } from '../crypto/random.js';
 import { nowS } from '../domain/time.js';
 import { invalidClient, invalidRequest } from './errors.js';
 import type { Params } from './params.js';
+import type { FastifyRequest } from 'fastify';
+import { repeatsAuthorization } from '../http/authorization-header.js';
 
 export interface PresentedCredentials {
   clientId: string | undefined;
@@ -32,7 +34,9 @@ function decodeBasicPart(part: string): string {
   return decoded;
 }
 
-export function presentedCredentials(authorization: string | undefined, body: Params): PresentedCredentials {
+export function presentedCredentials(request: FastifyRequest, body: Params): PresentedCredentials {
+  if (repeatsAuthorization(request.raw.rawHeaders)) throw invalidRequest('the request has more than one Authorization header');
+  const { authorization } = request.headers;
   // A bare "Basic" is a failed Basic attempt too: it must get the Basic challenge (RFC 6749 §5.2).
   const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization);
   if (basic) {

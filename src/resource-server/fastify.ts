@@ -16,7 +16,7 @@ export async function gatehousePlugin(app: FastifyInstance, { resourceServer }: 
   app.decorateRequest('gatehouse', null);
   app.addHook('onRequest', async (request, reply) => {
     try {
-      request.gatehouse = await resourceServer.verifyRequest({ method: request.method, url: request.url, headers: request.headers });
+      request.gatehouse = await resourceServer.verifyRequest({ method: request.method, url: request.url, headers: request.headers, rawHeaders: request.raw.rawHeaders });
     } catch (error) {
       if (!(error instanceof ResourceServerError)) throw error;
       if (error.wwwAuthenticate) reply.header('www-authenticate', error.wwwAuthenticate);

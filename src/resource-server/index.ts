@@ -14,6 +14,7 @@ import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
 import { TokenRejected, type AccessTokenClaims } from '../oauth/token-verifier.js';
 import { parseAuthorization } from '../oauth/bearer.js';
 import { normalisePath, UnsafePathError } from '../gateway/path.js';
+import { repeatsAuthorization } from '../http/authorization-header.js';
 import { ResourceServerError } from './errors.js';
 
 export interface ResourceServerOptions {
@@ -39,6 +40,8 @@ export interface RequestLike {
   /** Path and query, e.g. "/orders/42?x=1". */
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** A Node request's rawHeaders (it has them): then a repeated Authorization header is refused, which `headers` no longer shows. */
+  rawHeaders?: readonly string[];
 }
 
 export interface VerifiedRequest {
@@ -81,7 +84,10 @@ export class ResourceServer {
     const tenant = await this.gh.tenants.get(this.options.tenant ?? DEFAULT_TENANT_ID);
     if (!tenant) throw new ResourceServerError(503, undefined, 'the configured tenant does not exist');
     const header = request.headers.authorization;
-    const token = parseAuthorization(Array.isArray(header) ? undefined : header, this.options.allowOAuthScheme ?? tenant.tenant.settings.compat.oauth_scheme);
+    if (Array.isArray(header) || (request.rawHeaders && repeatsAuthorization(request.rawHeaders))) {
+      throw new ResourceServerError(400, challenge('invalid_request', 'more than one Authorization header'), 'more than one Authorization header');
+    }
+    const token = parseAuthorization(header, this.options.allowOAuthScheme ?? tenant.tenant.settings.compat.oauth_scheme);
     if (token === undefined) throw new ResourceServerError(401, challenge(), 'an access token is required');
     if (typeof token === 'object') throw new ResourceServerError(400, challenge('invalid_request', token.malformed), 'malformed Authorization header');
     let verified;

@@ -69,25 +69,26 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
-/** Readiness probes ask often and must hear of an outage quickly, not when a query timeout ends. */
+/**
+ * Readiness probes must hear of an outage quickly: a database that stops answering without
+ * closing its connections would otherwise hold the probe for as long as TCP does.
+ */
 const PING_TIMEOUT_MS = 2_000;
 
 class StoreTimeout extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
-function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StoreTimeout(`the store did not answer within ${ms} ms`)), ms);
   });
-  return Promise.race([work, deadline]).then(
-    () => clearTimeout(timer),
-    (error: unknown) => {
-      clearTimeout(timer);
-      throw error;
-    },
-  );
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function createStore(db: Db): Store {

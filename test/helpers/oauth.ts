@@ -1,4 +1,6 @@
 /** Small HTTP helpers for talking OAuth to a test server. */
+import http from 'node:http';
+
 export function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
@@ -36,3 +38,30 @@ export async function clientCredentialsToken(baseUrl: string, id: string, secret
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * A request with the Authorization header sent once per value, on separate lines: fetch would
+ * join them into one comma-separated header.
+ */
+export function withAuthorizations(url: string, authorizations: string[], init: { method?: string; contentType?: string; body?: string } = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = { authorization: authorizations };
+    if (init.contentType) headers['content-type'] = init.contentType;
+    const req = http.request(url, { method: init.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: kept as text
+        }
+        resolve({ status: res.statusCode!, body });
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}

@@ -233,6 +233,15 @@ for (const database of testDatabases()) {
       }
     });
 
+    test('an application whose every scope needs a role the user lacks: no key, as no token is issued for nothing', async () => {
+      assert.equal((await api('/scopes', json('POST', { name: 'api.reports', services: ['/reports/**'], roles: ['sales'] }, bearer(admin)))).status, 201);
+      const reports = await api('/clients', json('POST', { client_name: 'Reports app', grant_types: ['client_credentials'], response_types: [], scope: 'api.reports', api_key_enabled: true }, bearer(admin)));
+      assert.equal(reports.status, 201, JSON.stringify(reports.body));
+      const refused = await generate({ client_id: reports.body.client_id });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.errors[0].field, 'scope');
+    });
+
     test('deleting a key refuses it and revokes the access and refresh tokens exchanged for it', async () => {
       const created = (await generate()).body;
       const exchanged = (await gamExchange(created.api_key, '/oauth/token')).body;

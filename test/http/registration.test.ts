@@ -476,6 +476,12 @@ for (const database of testDatabases()) {
         assert.equal(admin.status, 404);
       });
 
+      test('Content-Type: application/json on a DELETE without a body is no malformed metadata', async () => {
+        const client = await registered({ client_name: unique('JsonDelete'), grant_types: ['client_credentials'], scope: scopeName });
+        const deleted = await request(client.registration_client_uri, { method: 'DELETE', headers: { 'content-type': 'application/json', ...bearer(client.registration_access_token) } });
+        assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+      });
+
       test('the console’s own client is refused here as on the admin API: no delete, no replacement that breaks its sign-in', async () => {
         const uri = `${server.url}/oauth/register/gatehouse-console`;
         const before = await configure(uri, 'GET', adminToken);

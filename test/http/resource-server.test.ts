@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
-import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { basic, bearer, clientCredentialsToken, form, json, request, withAuthorizations } from '../helpers/oauth.js';
 import { gatehousePlugin, ResourceServer, ResourceServerError } from '../../src/resource-server/index.js';
 
 async function until(check: () => Promise<boolean>, deadlineMs = 5000): Promise<boolean> {
@@ -80,6 +80,10 @@ for (const database of testDatabases()) {
       assert.match(scope.wwwAuthenticate!, /error="insufficient_scope"/);
       const dots = await refusal({ method: 'GET', url: '/orders/%2e%2e/admin', headers: bearer(access) });
       assert.equal(dots.status, 400);
+      // Node shows only the first of two Authorization headers; rawHeaders shows both.
+      const twice = await refusal({ method: 'GET', url: '/orders/42', headers: bearer(access), rawHeaders: ['Authorization', `Bearer ${access}`, 'authorization', 'Bearer other'] });
+      assert.equal(twice.status, 400);
+      assert.match(twice.wwwAuthenticate!, /error="invalid_request"/);
     });
 
     test('the fastify plugin protects routes and refuses a revoked token once the feed delivers', async () => {
@@ -88,6 +92,7 @@ for (const database of testDatabases()) {
       assert.equal(ok.status, 200);
       assert.deepEqual(ok.body, { id: '7', client: client.id });
       assert.equal((await request(`${serviceUrl}/orders/7`, { method: 'DELETE', headers: bearer(access) })).status, 403);
+      assert.equal((await withAuthorizations(`${serviceUrl}/orders/7`, [`Bearer ${access}`, 'Bearer other'])).status, 400, 'two Authorization headers');
       const revoked = await request(`${server.url}/oauth/revoke`, form({ token: access }, { authorization: basic(client.id, client.secret) }));
       assert.equal(revoked.status, 200);
       assert.ok(await until(async () => (await request(`${serviceUrl}/orders/7`, { headers: bearer(access) })).status === 401), 'refused within 5 s');

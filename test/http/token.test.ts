@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify, decodeJwt } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
-import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { basic, bearer, clientCredentialsToken, form, json, request, withAuthorizations } from '../helpers/oauth.js';
 
 for (const database of testDatabases()) {
   describe(`token endpoint on ${database.name}`, () => {
@@ -159,6 +159,18 @@ for (const database of testDatabases()) {
       assert.equal(response.body.error, 'invalid_request');
       const grantInQuery = await request(`${tokenUrl}?grant_type=client_credentials`, form({ grant_type: 'client_credentials' }, auth()));
       assert.equal(grantInQuery.body.error, 'invalid_request', 'the same parameter in query and body is a duplicate');
+    });
+
+    test('two Authorization headers are invalid_request at the token, introspection and revocation endpoints, whichever comes first', async () => {
+      const good = basic(ADMIN_ID, ADMIN_SECRET);
+      const paths: [string, string][] = [['/oauth/token', 'grant_type=client_credentials'], ['/oauth/introspect', 'token=x'], ['/oauth/revoke', 'token=x']];
+      for (const [path, body] of paths) {
+        for (const order of [[good, 'Basic Zm9vOmJhcg=='], ['Basic Zm9vOmJhcg==', good]]) {
+          const response = await withAuthorizations(`${server.url}${path}`, order, { method: 'POST', contentType: 'application/x-www-form-urlencoded', body });
+          assert.equal(response.status, 400, `${path}: ${JSON.stringify(response.body)}`);
+          assert.equal(response.body.error, 'invalid_request');
+        }
+      }
     });
 
     test('GET never issues a token', async () => {

@@ -20,7 +20,7 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
     refuseCredentialsInQuery(singleValued(request.query, 'query string'));
     const tenant = request.tenant;
     const params = formBody(request, tenant.tenant.settings.compat.json_token_body);
-    const presented = presentedCredentials(request.headers.authorization, params);
+    const presented = presentedCredentials(request, params);
     await limitClient(gh, tenant, 'introspect_client', presented.clientId, request.ip);
     const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
     if (!isConfidential(caller)) throw invalidClient('introspection is for confidential clients', presented.method === 'client_secret_basic');

@@ -17,7 +17,7 @@ export function revocationEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     refuseCredentialsInQuery(singleValued(request.query, 'query string'));
     const tenant = request.tenant;
     const params = formBody(request, tenant.tenant.settings.compat.json_token_body);
-    const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request.headers.authorization, params));
+    const caller = await gh.clientAuth.authenticate(tenant.tenant.id, presentedCredentials(request, params));
     if (!params.token) throw invalidRequest('token is required');
     const actor = { id: caller.clientId, source: request.ip };
     if (params.token.startsWith(REFRESH_TOKEN_PREFIX)) {

@@ -102,7 +102,7 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
   };
   const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
     const tenant = await selectedTenant(gh, request.tenant, params);
-    const presented = presentedCredentials(request.headers.authorization, params);
+    const presented = presentedCredentials(request, params);
     await limitClient(gh, tenant, 'token_client', presented.clientId, request.ip);
     const client = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
 
