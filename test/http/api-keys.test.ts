@@ -145,6 +145,21 @@ for (const database of testDatabases()) {
         assert.equal(gamPassword.status, 200, JSON.stringify(gamPassword.body));
         assert.equal(gamPassword.body.scope, 'FullControl');
         assert.equal(gamPassword.body.user_guid, userId);
+
+        // Seed 001's authentication types: local is the password grant; a type Gatehouse lacks never falls back to it.
+        const signInAs = (fields: Record<string, string>) =>
+          request(`${server.url}/oauth/access_token`, form({ username: 'userapikey', password: 'user-password-1', ...fields }, { authorization: basic(password.body.client_id, password.body.client_secret) }));
+        assert.equal((await signInAs({ grant_type: 'password', authentication_type_name: 'Local' })).status, 200);
+        assert.equal((await signInAs({ grant_type: 'password', additional_parameters: '{"AuthenticationTypeName":"local"}' })).status, 200);
+        for (const fields of [{ authentication_type_name: 'google' }, { additional_parameters: '{"AuthenticationTypeName":"google"}' }, { additional_parameters: '{"AuthenticationTypeName":7}' }, { additional_parameters: 'null' }]) {
+          const refused = await signInAs({ grant_type: 'password', ...fields });
+          assert.equal(refused.status, 400, JSON.stringify(fields));
+          assert.equal(refused.body.error, 'invalid_request', JSON.stringify(fields));
+        }
+        assert.match((await signInAs({ grant_type: 'password', authentication_type_name: 'google' })).body.error_description, /"google" is not an authentication type of this tenant \(local, apikey\)/);
+        const device = await signInAs({ grant_type: 'device' });
+        assert.equal(device.body.error, 'unsupported_grant_type');
+        assert.match(device.body.error_description, /GAM authentication type Gatehouse does not offer/);
       } finally {
         await api('/settings', json('PATCH', { compat: { gam: false } }, bearer(admin)));
       }

@@ -48,8 +48,8 @@ for (const database of testDatabases()) {
       return { code, verifier: v };
     }
 
-    const exchange = (code: string, v: string | undefined, client = web) =>
-      request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...(v ? { code_verifier: v } : {}) }, { authorization: basic(client.id, client.secret) }));
+    const exchange = (code: string, v: string | undefined, client = web, extra: Record<string, string> = {}) =>
+      request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...(v ? { code_verifier: v } : {}), ...extra }, { authorization: basic(client.id, client.secret) }));
     const refresh = (token: string, extra: Record<string, string> = {}) =>
       request(`${server.url}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: token, ...extra }, { authorization: basic(web.id, web.secret) }));
     const introspect = async (token: string) => (await request(`${server.url}/oauth/introspect`, form({ token }, { authorization: basic(ADMIN_ID, ADMIN_SECRET) }))).body;
@@ -329,6 +329,28 @@ for (const database of testDatabases()) {
       assert.equal((await exchange(code, v, other)).body.error, 'invalid_grant');
       const wrongRedirect = await request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example/other', code_verifier: v }, { authorization: basic(web.id, web.secret) }));
       assert.equal(wrongRedirect.body.error, 'invalid_grant');
+    });
+
+    test('a scope in the code exchange (seed 002) narrows the access token, never widens it; the refresh token keeps the grant', async () => {
+      const codeFor = async () => getCode(web.id, { scope: 'photos orders' });
+      const narrowed = await codeFor();
+      const narrow = await exchange(narrowed.code, narrowed.verifier, web, { scope: 'photos' });
+      assert.equal(narrow.status, 200, JSON.stringify(narrow.body));
+      assert.equal(narrow.body.scope, 'photos');
+      assert.equal((await introspect(narrow.body.access_token)).scope, 'photos');
+      assert.equal((await introspect(narrow.body.refresh_token)).scope, 'photos orders');
+      const repeated = await codeFor();
+      const wider = await exchange(repeated.code, repeated.verifier, web, { scope: 'photos orders openid' });
+      assert.equal(wider.status, 200, 'a scope the user did not grant is left out, as a client repeating its request after consent needs');
+      assert.equal(wider.body.scope, 'photos orders');
+      assert.equal(wider.body.id_token, undefined);
+      for (const scope of ['openid', 'photos  orders']) {
+        const refused = await codeFor();
+        const answer = await exchange(refused.code, refused.verifier, web, { scope });
+        assert.equal(answer.status, 400, scope);
+        assert.equal(answer.body.error, 'invalid_scope', scope);
+        assert.equal((await exchange(refused.code, refused.verifier)).status, 200, 'a refused scope does not spend the code');
+      }
     });
 
     test('refresh: rotation, narrower scope allowed, wider refused', async () => {

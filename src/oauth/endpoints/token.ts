@@ -8,7 +8,7 @@ import type { Gatehouse } from '../../gatehouse.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
 import { formBody, refuseCredentialsInQuery, singleValued, type Params } from '../params.js';
 import { presentedCredentials } from '../client-auth.js';
-import { grants, selectGrant } from '../grants/index.js';
+import { grants, selectGrant, unsupportedGrantType } from '../grants/index.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { TenantContext } from '../../core/tenants.js';
 import { DEFAULT_TENANT_ID } from '../../domain/tenant.js';
@@ -56,22 +56,27 @@ function withoutScope({ scope: _scope, ...rest }: Params): Params {
 }
 
 /**
- * GAM's multi-tenant selection (seed 001): at the default tenant's endpoint, with compat.gam on,
- * `additional_parameters={"Repository":"<tenant id>", …}` sends the request to that tenant.
+ * GAM's `additional_parameters` (seed 001), read at the default tenant's endpoint with compat.gam
+ * on: `Repository` sends the request to that tenant, and `AuthenticationTypeName` names the
+ * authentication type as `authentication_type_name` does, unless that is sent as well.
  */
-async function selectedTenant(gh: Gatehouse, tenant: TenantContext, params: Params): Promise<TenantContext> {
-  if (params.additional_parameters === undefined || tenant.tenant.id !== DEFAULT_TENANT_ID || !tenant.tenant.settings.compat.gam) return tenant;
-  let repository: unknown;
+async function gamSelection(gh: Gatehouse, tenant: TenantContext, params: Params): Promise<{ tenant: TenantContext; params: Params }> {
+  if (params.additional_parameters === undefined || tenant.tenant.id !== DEFAULT_TENANT_ID || !tenant.tenant.settings.compat.gam) return { tenant, params };
+  let additional: { Repository?: unknown; AuthenticationTypeName?: unknown };
   try {
-    repository = (JSON.parse(params.additional_parameters) as { Repository?: unknown }).Repository;
+    additional = JSON.parse(params.additional_parameters) as typeof additional;
   } catch {
     throw invalidRequest('additional_parameters must be a JSON object');
   }
-  if (repository === undefined) return tenant;
+  if (typeof additional !== 'object' || additional === null) throw invalidRequest('additional_parameters must be a JSON object');
+  const { Repository: repository, AuthenticationTypeName: authType } = additional;
+  if (authType !== undefined && typeof authType !== 'string') throw invalidRequest('additional_parameters.AuthenticationTypeName must be a string');
+  const withAuthType = authType === undefined || params.authentication_type_name !== undefined ? params : { ...params, authentication_type_name: authType };
+  if (repository === undefined) return { tenant, params: withAuthType };
   // Tenant ids are lower case; GAM's Repository GUIDs are compared without case.
   const selected = typeof repository === 'string' ? await gh.tenants.get(repository.toLowerCase()) : undefined;
   if (!selected || !selected.tenant.settings.compat.gam) throw invalidRequest('additional_parameters.Repository names no tenant that accepts GAM requests');
-  return selected;
+  return { tenant: selected, params: withAuthType };
 }
 
 /**
@@ -100,8 +105,8 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     const params = tokenParams(request, request.tenant);
     return counted(gh.metrics, params, () => respond(request, reply, params));
   };
-  const respond = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
-    const tenant = await selectedTenant(gh, request.tenant, params);
+  const respond = async (request: FastifyRequest, reply: FastifyReply, requested: Params) => {
+    const { tenant, params } = await gamSelection(gh, request.tenant, requested);
     const presented = presentedCredentials(request, params);
     await limitClient(gh, tenant, 'token_client', presented.clientId, request.ip);
     const client = await gh.clientAuth.authenticate(tenant.tenant.id, presented);
@@ -109,7 +114,7 @@ export function tokenEndpoint(app: FastifyInstance, gh: Gatehouse): void {
     const grantType = params.grant_type;
     if (!grantType) throw invalidRequest('grant_type is required');
     const grant = selectGrant(params, tenant.tenant.settings);
-    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    if (!grant) throw unsupportedGrantType(grantType, tenant.tenant.settings.compat.gam);
     if (grant.permits) {
       if (!grant.permits(client, tenant)) throw unauthorizedClient(`this client may not use grant_type "${grantType}" here`);
     } else {

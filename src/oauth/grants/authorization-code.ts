@@ -6,6 +6,7 @@
 import { nowS } from '../../domain/time.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { checkVerifier } from '../pkce.js';
+import { narrowedScopes } from '../scopes.js';
 import { clientMayRefresh } from '../user-tokens.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
@@ -26,7 +27,9 @@ export const authorizationCodeGrant: Grant = {
 
     // Minted for the user as the cache knows them; the transaction decides on the stored user. A
     // code already used or expired gets no tokens, so it costs no signature either.
-    const scopes = code.scope ? code.scope.split(' ') : [];
+    const granted = code.scope ? code.scope.split(' ') : [];
+    // The refresh token keeps what the user granted, as a narrowed refresh's successor does (RFC 6749 §6).
+    const scopes = narrowedScopes(params.scope, granted);
     const redeemable = code.used_at === null && Number(code.expires_at) > now;
     const minted = !redeemable ? undefined : await services.userTokens.mint({
       tenant,
@@ -37,6 +40,7 @@ export const authorizationCodeGrant: Grant = {
       familyId: code.family_id,
       authTime: Number(code.auth_time),
       withRefreshToken: clientMayRefresh(client),
+      refreshScopes: granted,
       nonce: code.nonce,
     });
 
