@@ -144,7 +144,7 @@ export async function createGatehouse(config: Config, log: Logger = createLogger
   const accessTokens = new AccessTokens(keys, writer, config.maxTokenLifetimeS);
   const users = new UserRegistry(store, feed, new Lockout(store, lockoutAudit(store, metrics)));
   const tokenAdmin = new TokenAdmin(store, feed, accessTokens, new TokenCutOffs(clients, users, keys));
-  const tokenVerifier = new TokenVerifier(keys, revocations, clients, users, tenants);
+  const tokenVerifier = new TokenVerifier(keys, revocations, clients, users, tenants, scopes);
   const userTokens = new UserTokens(accessTokens, keys, secret);
   const clientAuth = new ClientAuthenticator(clients, secret);
 

@@ -22,12 +22,24 @@ declare module 'fastify' {
   }
 }
 
+const adminRealm = (request: FastifyRequest) => `${request.tenant.issuer}/admin`;
+
+/**
+ * A valid admin token that may not act here: 403 with the RFC 6750 §3 challenge, as a token
+ * without scope admin gets.
+ */
+export function notAdminHere(request: FastifyRequest, detail: string): Error {
+  return bearerError('insufficient_scope', detail, adminRealm(request));
+}
+
 export function requireAdmin(app: FastifyInstance, gh: Gatehouse): void {
   if (!app.hasRequestDecorator('admin')) app.decorateRequest('admin', null as unknown as AdminIdentity);
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  // onRequest, before the body is parsed and validated: a caller without a valid token learns
+  // nothing of what the API would accept.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config && (request.routeOptions.config as { public?: boolean }).public) return;
     const tenant = request.tenant;
-    const realm = `${tenant.issuer}/admin`;
+    const realm = adminRealm(request);
     const token = bearerToken(request, realm, tenant.tenant.settings.compat.oauth_scheme);
     if (!token) throw new Problem(401, 'Unauthorized', 'a bearer token with scope admin is required', undefined, { 'www-authenticate': `Bearer realm="${realm}"` });
     let verified;
@@ -39,7 +51,7 @@ export function requireAdmin(app: FastifyInstance, gh: Gatehouse): void {
     }
     if (!verified.scopes.includes('admin')) throw bearerError('insufficient_scope', 'the token lacks scope admin', realm, 'admin');
     if (verified.tenantId !== tenant.tenant.id && verified.tenantId !== DEFAULT_TENANT_ID) {
-      throw new Problem(403, 'Forbidden', 'this token administers another tenant');
+      throw notAdminHere(request, 'this token administers another tenant');
     }
     request.admin = { id: verified.claims.sub, source: request.ip, tenantId: verified.tenantId };
   });

@@ -50,6 +50,11 @@ function documentedPaths(document: OpenApiDocument, apiPaths: Set<string>, optio
 }
 
 export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh: Gatehouse; documented: boolean }): Promise<void> {
+  // Its answers hold secrets (a client's, a new tenant's admin's, tokens) or an administrator's
+  // view of them: no cache keeps one (RFC 6749 §5.1 asks it of every credential).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   resolveTenant(app, gh.tenants);
   requireAdmin(app, gh);
   app.setErrorHandler(problemErrorHandler(gh.log));

@@ -35,7 +35,6 @@ export class Problem extends Error {
   }
 }
 
-export const forbidden = (detail: string) => new Problem(403, 'Forbidden', detail);
 
 interface SchemaError {
   instancePath?: string;

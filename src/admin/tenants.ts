@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Gatehouse } from '../gatehouse.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
-import { forbidden } from './problem.js';
 import { PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
+import { notAdminHere } from './auth.js';
 
 const TenantSchema = Type.Object(
   {
@@ -22,7 +22,7 @@ const TenantInput = Type.Object({ id: Type.Optional(Type.String()), name: Type.O
 const IdParams = Type.Object({ id: Type.String() });
 
 function requireRootAdmin(request: FastifyRequest): void {
-  if (request.admin.tenantId !== DEFAULT_TENANT_ID) throw forbidden('only the default tenant’s administrators manage tenants');
+  if (request.admin.tenantId !== DEFAULT_TENANT_ID) throw notAdminHere(request, 'only the default tenant’s administrators manage tenants');
 }
 
 export function tenantRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {

@@ -61,7 +61,6 @@ export class ScopeRegistry {
     });
   }
 
-
   /** What the admin API lists: the tenant's scopes, and FullControl while the tenant has compat.gam on. */
   async listed(tenant: Pick<Tenant, 'id' | 'settings'>): Promise<Map<string, Scope>> {
     const scopes = await this.byName(tenant.id);
@@ -119,6 +118,10 @@ export class ScopeRegistry {
     const now = nowS();
     if (await this.store.tokens.liveTokenWithScope(tenantId, name, now)) {
       throw new ConflictError(`scope "${name}" is carried by a live token; revoke it or wait until it expires`);
+    }
+    // A refresh token outlives its access token, and would mint the scope again.
+    if (await this.store.grants.liveRefreshTokenWithScope(tenantId, name)) {
+      throw new ConflictError(`scope "${name}" is carried by a live refresh token; revoke its grant first`);
     }
     await this.feed.write(async (tx) => {
       await tx.scopes.delete(tenantId, name);

@@ -9,6 +9,8 @@ import type { RevocationState } from '../core/revocation.js';
 import type { ClientRegistry } from '../core/clients.js';
 import type { TenantContext, TenantRegistry } from '../core/tenants.js';
 import type { UserRegistry } from '../core/users.js';
+import type { ScopeRegistry } from '../core/scopes.js';
+import { scopesForUser } from './user-tokens.js';
 import { nowS } from '../domain/time.js';
 import { holderCutOff, isUserBound, type CutOff } from '../core/token-cut-offs.js';
 
@@ -52,6 +54,7 @@ export class TokenVerifier {
     private readonly clients: ClientRegistry,
     private readonly users: UserRegistry,
     private readonly tenants: TenantRegistry,
+    private readonly scopes: ScopeRegistry,
   ) {
     // A cached signature outlives its key otherwise: a withdrawn key's tokens would keep passing.
     keys.onChange((tenantId) => {
@@ -76,7 +79,11 @@ export class TokenVerifier {
     const user = isUserBound(claims.client_id, claims.sub) ? await this.users.get(tenantId, claims.sub) : undefined;
     const cutOff = holderCutOff(claims.client_id, claims.sub, claims.iat, client, user);
     if (cutOff) throw new TokenRejected(CUT_OFF_MESSAGES[cutOff]);
-    return verified;
+    if (!user) return verified;
+    // A scope restricted to roles holds only while the user has one of them (INTERFACE.md:
+    // `admin` only for users with the admin role): a role taken away leaves live tokens at once.
+    const held = scopesForUser(verified.scopes, user, await this.scopes.byName(tenantId));
+    return held.length === verified.scopes.length ? verified : { ...verified, scopes: held };
   }
 
   /** A verification of `token` in the cache, unexpired and of the tenant asked for (or any, with `anyTenant`). */

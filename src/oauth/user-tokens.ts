@@ -50,11 +50,15 @@ export interface UserTokenRequest {
   nonce?: string | null;
 }
 
-/** Scopes with `roles` go only to users holding one of them (GAM permissions; `admin` needs the admin role). */
-export function scopesForUser(scopes: string[], user: User, known: Map<string, Scope>): string[] {
+/**
+ * Scopes with `roles` go only to users holding one of them (GAM permissions; `admin` needs the
+ * admin role). `dropUnknown` also leaves out names that are no scope of the tenant any more.
+ */
+export function scopesForUser(scopes: string[], user: User, known: Map<string, Scope>, { dropUnknown = false } = {}): string[] {
   return scopes.filter((name) => {
-    const roles = known.get(name)?.roles ?? [];
-    return roles.length === 0 || roles.some((role) => user.roles.includes(role));
+    const scope = known.get(name);
+    if (!scope) return !dropUnknown;
+    return scope.roles.length === 0 || scope.roles.some((role) => user.roles.includes(role));
   });
 }
 

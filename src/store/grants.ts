@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 import type { AuthorizationCodeRow, ConsentRow, GrantFamilyRow, RefreshTokenRow } from './schema.js';
+import { listsScope } from './scope-list.js';
 
 /**
  * Authorization codes, grant families (one per code or password grant; the unit that refresh
@@ -98,6 +99,21 @@ export class GrantStore {
   async deleteConsent(tenantId: string, userId: string, clientId: string): Promise<boolean> {
     const result = await this.db.deleteFrom('consents').where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Whether a refresh token that can still be used (not rotated, its grant not revoked) carries the scope. */
+  async liveRefreshTokenWithScope(tenantId: string, scopeName: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .innerJoin('grant_families', 'grant_families.id', 'refresh_tokens.family_id')
+      .select('refresh_tokens.id')
+      .where('refresh_tokens.tenant_id', '=', tenantId)
+      .where('refresh_tokens.rotated_at', 'is', null)
+      .where('grant_families.revoked_at', 'is', null)
+      .where(listsScope('refresh_tokens.scope', scopeName))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async purgeExpired(now: number): Promise<void> {

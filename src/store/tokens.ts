@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 import type { TokenRow } from './schema.js';
 import { sqliteTokenAppender } from './db.js';
 import type { ClientCutOff } from './clients.js';
+import { listsScope } from './scope-list.js';
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
@@ -19,10 +19,6 @@ export interface TokenFilter {
 export interface TokenCursor {
   issuedAt: number;
   jti: string;
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class TokenStore {
@@ -120,21 +116,13 @@ export class TokenStore {
   }
 
   async liveTokenWithScope(tenantId: string, scopeName: string, now: number): Promise<boolean> {
-    const name = escapeLike(scopeName);
     const row = await this.db
       .selectFrom('tokens')
       .select('jti')
       .where('tenant_id', '=', tenantId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
-      .where((eb) =>
-        eb.or([
-          eb('scope', '=', scopeName),
-          sql<boolean>`scope like ${`${name} %`} escape '\\'`,
-          sql<boolean>`scope like ${`% ${name}`} escape '\\'`,
-          sql<boolean>`scope like ${`% ${name} %`} escape '\\'`,
-        ]),
-      )
+      .where(listsScope('scope', scopeName))
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;

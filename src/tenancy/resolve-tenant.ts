@@ -19,7 +19,9 @@ export class UnknownTenantError extends Error {
 
 export function resolveTenant(app: FastifyInstance, tenants: TenantRegistry): void {
   if (!app.hasRequestDecorator('tenant')) app.decorateRequest('tenant', null as unknown as TenantContext);
-  app.addHook('preHandler', async (request) => {
+  // onRequest: an unknown tenant is a 404 before anything is parsed, and later hooks
+  // (the admin API's authentication) have the tenant.
+  app.addHook('onRequest', async (request) => {
     const segment = (request.params as { tenant?: string }).tenant;
     const tenant = await mountedTenant(segment, tenants);
     if (!tenant) throw new UnknownTenantError(`no tenant "${segment ?? DEFAULT_TENANT_ID}"`);

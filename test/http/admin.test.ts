@@ -11,6 +11,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request, type JsonResponse } from '../helpers/oauth.js';
+import { within } from '../helpers/deadline.js';
 
 const API = '/admin/api/v1';
 const DAY_S = 86400;
@@ -546,6 +547,24 @@ for (const database of testDatabases()) {
         assert.equal((await api('DELETE', `/scopes/${name}`)).status, 204);
         assertProblem(await api('GET', `/scopes/${name}`), 404);
         assertProblem(await api('DELETE', `/scopes/${name}`), 404);
+      });
+
+      test('DELETE: 409 while a live refresh token carries the scope, after its access token expired', async () => {
+        const name = `albums-${suffix()}`;
+        await createScope(name, ['/albums/**']);
+        const client = await createClient({ scope: name, grant_types: ['password', 'refresh_token'], access_token_lifetime: 1, refresh_token_limit: null });
+        const username = `albums-${suffix()}`;
+        assert.equal((await api('POST', '/users', { username, password: 'albums-password-1' })).status, 201);
+        const signIn = await tokenRequest(client.client_id, client.client_secret, { grant_type: 'password', username, password: 'albums-password-1' });
+        assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+        secrets.push(signIn.body.access_token, signIn.body.refresh_token);
+        assert.equal((await api('PATCH', `/clients/${client.client_id}`, { scope: '' })).status, 200);
+        assert.ok(await within(5000, async () => (await introspect(signIn.body.access_token)).active === false), 'the access token expires');
+        assertProblem(await api('DELETE', `/scopes/${name}`), 409, 'carried by a live refresh token');
+
+        const revoked = await request(`${server.url}/oauth/revoke`, form({ token: signIn.body.refresh_token }, { authorization: basic(client.client_id, client.client_secret) }));
+        assert.equal(revoked.status, 200);
+        assert.equal((await api('DELETE', `/scopes/${name}`)).status, 204, 'a revoked grant no longer holds it');
       });
 
       test('a live token with a scope whose name merely contains the scope does not block it', async () => {

@@ -151,7 +151,8 @@ for (const database of testDatabases()) {
           request(`${server.url}/oauth/access_token`, form({ username: 'userapikey', password: 'user-password-1', ...fields }, { authorization: basic(password.body.client_id, password.body.client_secret) }));
         assert.equal((await signInAs({ grant_type: 'password', authentication_type_name: 'Local' })).status, 200);
         assert.equal((await signInAs({ grant_type: 'password', additional_parameters: '{"AuthenticationTypeName":"local"}' })).status, 200);
-        for (const fields of [{ authentication_type_name: 'google' }, { additional_parameters: '{"AuthenticationTypeName":"google"}' }, { additional_parameters: '{"AuthenticationTypeName":7}' }, { additional_parameters: 'null' }]) {
+        const unknownTypes: Record<string, string>[] = [{ authentication_type_name: 'google' }, { additional_parameters: '{"AuthenticationTypeName":"google"}' }, { additional_parameters: '{"AuthenticationTypeName":7}' }, { additional_parameters: 'null' }];
+        for (const fields of unknownTypes) {
           const refused = await signInAs({ grant_type: 'password', ...fields });
           assert.equal(refused.status, 400, JSON.stringify(fields));
           assert.equal(refused.body.error, 'invalid_request', JSON.stringify(fields));

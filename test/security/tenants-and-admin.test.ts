@@ -117,6 +117,51 @@ for (const database of testDatabases()) {
       assert.equal((await world.adminApi('/settings', { headers: bearer(world.admin) })).body.require_pkce, true, 'the write did not happen');
     });
 
+    test('admin API authorization: a caller without a valid token learns nothing of what a request would need (401 before any validation)', async () => {
+      for (const [method, path, body] of [['POST', '/tokens', {}], ['POST', '/users/x/api-keys', { client_id: 1 }], ['GET', '/clients?limit=abc', undefined], ['POST', '/scopes', '{not json']] as const) {
+        const init = typeof body === 'string' ? { method, body, headers: { 'content-type': 'application/json' } } : body ? json(method, body) : { method };
+        const response = await request(`${world.url}/admin/api/v1${path}`, init);
+        assert.equal(response.status, 401, `${method} ${path}: ${JSON.stringify(response.body)}`);
+        assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer /);
+      }
+    });
+
+    test('admin API answers are never cached: secrets and tokens are shown there (RFC 6749 §5.1)', async () => {
+      const created = await world.adminApi('/clients', json('POST', { client_name: 'Uncached', grant_types: ['client_credentials'], response_types: [] }, bearer(world.admin)));
+      assert.equal(created.status, 201);
+      const secret = await world.adminApi(`/clients/${created.body.client_id}/secret`, { method: 'POST', headers: bearer(world.admin) });
+      const token = await world.adminApi('/tokens', json('POST', { client_id: created.body.client_id }, bearer(world.admin)));
+      const refused = await world.adminApi('/clients');
+      for (const response of [created, secret, token, refused]) assert.equal(response.headers.get('cache-control'), 'no-store', `${response.status}`);
+    });
+
+    test('admin API authorization: a user who loses the admin role loses admin at once, in live tokens and refreshes', async () => {
+      const app = await world.register({ client_name: 'Admin console app', grant_types: ['password', 'refresh_token'], response_types: [], scope: 'admin openid', refresh_token_limit: null });
+      const user = await world.adminApi('/users', json('POST', { username: 'deputy', password: 'deputy-password-1', roles: ['admin'] }, bearer(world.admin)));
+      assert.equal(user.status, 201, JSON.stringify(user.body));
+      const signIn = await request(`${world.url}/oauth/token`, form({ grant_type: 'password', username: 'deputy', password: 'deputy-password-1' }, { authorization: basic(app.id, app.secret) }));
+      assert.equal(signIn.body.scope, 'admin openid', JSON.stringify(signIn.body));
+      assert.equal((await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(signIn.body.access_token) })).status, 200, 'control');
+      const roles = (list: string[]) => world.adminApi(`/users/${user.body.id}`, json('PATCH', { roles: list }, bearer(world.admin)));
+
+      assert.equal((await roles([])).status, 200);
+      const live = await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(signIn.body.access_token) });
+      assert.equal(live.status, 403, 'the live token no longer carries admin');
+      assert.equal((await world.introspect(signIn.body.access_token)).scope, 'openid');
+      const refresh = (token: string, scope?: string) =>
+        request(`${world.url}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: token, ...(scope ? { scope } : {}) }, { authorization: basic(app.id, app.secret) }));
+      assert.equal((await refresh(signIn.body.refresh_token, 'admin')).body.error, 'invalid_scope', 'nothing left of what was asked for');
+      const refreshed = await refresh(signIn.body.refresh_token);
+      assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+      assert.equal(refreshed.body.scope, 'openid');
+      assert.equal((await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(refreshed.body.access_token) })).status, 403);
+
+      assert.equal((await roles(['admin'])).status, 200);
+      const restored = await refresh(refreshed.body.refresh_token);
+      assert.equal(restored.body.scope, 'admin openid', 'the grant kept admin for when the role came back');
+      assert.equal((await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(restored.body.access_token) })).status, 200);
+    });
+
     test('admin API authorization: a client cannot obtain scope admin unless it was granted it', async () => {
       const response = await request(`${world.url}/oauth/token`, form({ grant_type: 'client_credentials', scope: 'admin' }, { authorization: basic(bystander.id, bystander.secret) }));
       assert.equal(response.status, 400);
@@ -129,6 +174,7 @@ for (const database of testDatabases()) {
       assert.match(crossed.headers.get('content-type') ?? '', /^application\/problem\+json/);
       const tenants = await request(`${acme.base}/admin/api/v1/tenants`, json('POST', { id: 'rogue', name: 'rogue' }, bearer(acme.admin)));
       assert.equal(tenants.status, 403);
+      for (const refused of [crossed, tenants]) assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer .*error="insufficient_scope"/, 'RFC 6750 §3');
       assert.equal((await request(`${world.url}/admin/api/v1/tenants/other`, { method: 'DELETE', headers: bearer(acme.admin) })).status, 403);
       assert.equal((await request(`${other.base}/admin/api/v1/clients`, { headers: bearer(world.admin) })).status, 200, 'the default tenant’s admin administers every tenant');
     });

@@ -40,7 +40,8 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
     const { claims } = verified;
     return {
       active: true,
-      scope: claims.scope,
+      // What the token carries now: a role-restricted scope whose role the user lost is gone.
+      scope: verified.scopes.join(' '),
       client_id: claims.client_id,
       sub: claims.sub,
       aud: claims.aud,

@@ -7,7 +7,8 @@
  */
 import { isConfidential } from '../../domain/client.js';
 import { nowS } from '../../domain/time.js';
-import { invalidGrant, invalidRequest } from '../errors.js';
+import { invalidGrant, invalidRequest, invalidScope } from '../errors.js';
+import { scopesForUser } from '../user-tokens.js';
 import { grantedScopes } from '../scopes.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
@@ -30,7 +31,7 @@ export const refreshTokenGrant: Grant = {
     if (family.api_key_id && !apiKey) throw invalidGrant('the API key this grant was exchanged for is no longer valid');
     // Narrower scope is allowed, wider is not, and the successor keeps the presented token's scope (RFC 6749 §6).
     const presentedScopes = row.scope ? row.scope.split(' ') : [];
-    const scopes = grantedScopes(params.scope, presentedScopes, 'not granted to this refresh token');
+    const requested = grantedScopes(params.scope, presentedScopes, 'not granted to this refresh token');
     const now = nowS();
     const grace = tenant.tenant.settings.refresh_token_grace_s;
 
@@ -43,10 +44,16 @@ export const refreshTokenGrant: Grant = {
     // re-checks the stored user, and its compare-and-swap makes that count exact (a family has
     // one live refresh token, so nothing else spends from it unless this rotation fails).
     const left = family.refresh_count_left;
-    const minted = row.rotated_at !== null ? undefined : await userTokens.mint({
+    const user = row.rotated_at !== null ? undefined : requireLiveUser(await services.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time));
+    // Every refresh applies the rules of now, not of the sign-in: a scope deleted since, or
+    // restricted to a role the user no longer holds, is left out (INTERFACE.md: `admin` only
+    // for users with the admin role). The successor keeps the grant, so a role given back returns it.
+    const scopes = user ? scopesForUser(requested, user, await services.scopes.byName(tenant.tenant.id), { dropUnknown: true }) : requested;
+    if (requested.length > 0 && scopes.length === 0) throw invalidScope('the user no longer holds the roles the requested scopes are restricted to');
+    const minted = !user ? undefined : await userTokens.mint({
       tenant,
       client,
-      user: requireLiveUser(await services.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time)),
+      user,
       scopes,
       grantType: 'refresh_token',
       familyId: family.id,
