@@ -57,6 +57,8 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   });
   resolveTenant(app, gh.tenants);
   requireAdmin(app, gh);
+  // The OAuth endpoints read forms; this API takes JSON only, as its document says (415 otherwise).
+  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
   app.setErrorHandler(problemErrorHandler(gh.log));
   // Unknown paths and methods under the API are problems too (RFC 9457), not the app's OAuth-shaped 404 or 405.
   app.setNotFoundHandler(async (request) => {

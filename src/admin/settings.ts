@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.js';
 import type { TenantSettings } from '../domain/tenant.js';
 import { nowS } from '../domain/time.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { SettingsPatchSchema, SettingsSchema, errorResponses } from './schemas.js';
 
 type SettingsPatch = Partial<Omit<TenantSettings, 'lockout' | 'rate_limits' | 'compat'>> & {
@@ -51,7 +51,17 @@ export function settingsRoutes(app: FastifyInstance, gh: Gatehouse, tags: string
         if (patch.lockout && settings.lockout.max_wait_s < settings.lockout.wait_increment_s) {
           throw ValidationError.field('lockout.max_wait_s', `lockout.max_wait_s must be at least lockout.wait_increment_s (${settings.lockout.wait_increment_s})`);
         }
-        if (patch.api_key_auth_types) checkApiKeyAuthTypes(patch.api_key_auth_types);
+        if (patch.api_key_auth_types) {
+          checkApiKeyAuthTypes(patch.api_key_auth_types);
+          const kept = new Set(patch.api_key_auth_types.map((name) => name.toLowerCase()));
+          const stranded = (await tx.clients.limitedToApiKeyAuthTypes(tenantId)).filter((client) => !kept.has(client.type.toLowerCase()));
+          if (stranded.length > 0) {
+            const named = stranded.slice(0, 20).map((client) => `${client.client_id} (${client.type})`).join(', ');
+            throw new ConflictError(`api_key_auth_types would leave out a type that client(s) accept API keys for: ${named}; change their api_key_allowed_auth_type first`);
+          }
+        }
+        // A grant listed twice is the same grant: stored once, as a client's grant_types are.
+        settings.allowed_grants = [...new Set(settings.allowed_grants)];
         // The tenant's admin clients get their tokens with it: without it no administrator could
         // get a new token to put it back. Clients are kept from it by their own grant_types.
         if (!settings.allowed_grants.includes('client_credentials')) {

@@ -161,6 +161,17 @@ export class ClientStore {
     return rows.map((r) => r.client_id);
   }
 
+  /** Clients limited to an API-key authentication type, with that type (a few, whatever the tenant's size). */
+  async limitedToApiKeyAuthTypes(tenantId: string): Promise<{ client_id: string; type: string }[]> {
+    const rows = await this.db
+      .selectFrom('clients')
+      .select(['client_id', 'api_key_allowed_auth_type'])
+      .where('tenant_id', '=', tenantId)
+      .where('api_key_allowed_auth_type', 'is not', null)
+      .execute();
+    return rows.map((row) => ({ client_id: row.client_id, type: row.api_key_allowed_auth_type! }));
+  }
+
   private async scopesOf(tenantId: string, clientId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('client_scopes')

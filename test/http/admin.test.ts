@@ -148,18 +148,15 @@ for (const database of testDatabases()) {
         assert.equal(put.headers.get('allow'), 'GET, HEAD, POST');
       });
 
-      test('a body that is not JSON: a 4xx problem', async () => {
+      test('a body that is not JSON: malformed JSON is 400, another media type 415 (forms too: the document takes JSON only)', async () => {
         const url = `${server.url}${API}/clients`;
-        const bodies: RequestInit[] = [
-          { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: '{"client_name":' },
-          { method: 'POST', headers: { 'content-type': 'text/plain', ...bearer(adminToken) }, body: 'client_name=x' },
-          form({ client_name: 'Form', grant_types: 'client_credentials' }, bearer(adminToken)),
+        const bodies: [RequestInit, number][] = [
+          [{ method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: '{"client_name":' }, 400],
+          [{ method: 'POST', headers: { 'content-type': 'text/plain', ...bearer(adminToken) }, body: 'client_name=x' }, 415],
+          [form({ client_name: 'Form' }, bearer(adminToken)), 415],
         ];
-        for (const init of bodies) {
-          const response = await request(url, init);
-          assert.ok([400, 415].includes(response.status), `${init.body}: ${response.status}`);
-          assertProblem(response, response.status, String(init.body));
-        }
+        for (const [init, status] of bodies) assertProblem(await request(url, init), status, String(init.body));
+        assert.equal((await api('GET', '/clients?limit=500')).body.items.filter((c: { client_name: string }) => c.client_name === 'Form').length, 0, 'nothing was created');
         // INTERFACE.md: a 400 names what is wrong in errors[], malformed JSON and a __proto__ key included.
         for (const body of ['{"client_name":', '{"client_name":"Proto","__proto__":{"x":1}}']) {
           const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body });
@@ -683,6 +680,24 @@ for (const database of testDatabases()) {
           compat: { oauth_scheme: false, json_token_body: false, query_refresh: false, gam: false },
         };
         for (const [name, value] of Object.entries(defaults)) assert.deepEqual(response.body[name], value, name);
+      });
+
+      test('api_key_auth_types cannot drop a type a client is limited to (409); allowed_grants are stored once each', async () => {
+        assert.equal((await api('PATCH', '/settings', { api_key_auth_types: ['apikey', 'Partners'] })).status, 200);
+        const client = await createClient({ api_key_enabled: true, api_key_allowed_auth_type: 'partners' });
+        try {
+          const dropped = await api('PATCH', '/settings', { api_key_auth_types: ['apikey'] });
+          assertProblem(dropped, 409, 'a type in use');
+          assert.match(dropped.body.detail, new RegExp(client.client_id));
+          assert.deepEqual((await api('GET', '/settings')).body.api_key_auth_types, ['apikey', 'Partners'], 'unchanged');
+          assert.equal((await api('PATCH', '/settings', { api_key_auth_types: ['apikey', 'PARTNERS'] })).status, 200, 'a new spelling keeps it');
+        } finally {
+          assert.equal((await api('DELETE', `/clients/${client.client_id}`)).status, 204);
+          assert.equal((await api('PATCH', '/settings', { api_key_auth_types: ['apikey'] })).status, 200);
+        }
+        const twice = await api('PATCH', '/settings', { allowed_grants: ['client_credentials', 'password', 'client_credentials'] });
+        assert.deepEqual(twice.body.allowed_grants, ['client_credentials', 'password']);
+        assert.equal((await api('PATCH', '/settings', { allowed_grants: ['authorization_code', 'implicit', 'client_credentials', 'password', 'refresh_token'] })).status, 200);
       });
 
       test('PATCH changes what it names, keeps the rest, and takes effect', async () => {
