@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
+import { ConflictError, fieldPath, NotFoundError, ValidationError, type FieldError } from '../domain/errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { UnknownTenantError } from '../tenancy/resolve-tenant.js';
@@ -44,11 +44,11 @@ interface SchemaError {
   params?: Record<string, unknown>;
 }
 
+/** The field a schema error is about, written as every field of this API is: `lockout.max_wait_s`, `redirect_uris[1]`. */
 function fieldOf(error: SchemaError, part: string): string {
-  const path = (error.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = (error.params?.missingProperty ?? error.params?.additionalProperty) as string | undefined;
-  const field = [path, extra].filter(Boolean).join('.');
-  return field || part;
+  const segments = (error.instancePath ?? '').split('/').filter(Boolean).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return fieldPath(extra === undefined ? segments : [...segments, extra]) || part;
 }
 
 type JsonSchema = Record<string, unknown>;

@@ -99,9 +99,11 @@ export const TokenSchema = Type.Object(
     status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
     cut_off: Nullable(
       Type.Union(CUT_OFFS.map((cutOff) => Type.Literal(cutOff)), {
-        description: 'why a token never revoked itself is refused for good (and listed as revoked): its client was deleted or deactivated, its user disabled or their credentials changed, or its signing key withdrawn; null otherwise',
+        description:
+          'why a token that was never revoked is refused for good all the same (and listed as revoked): its client was deleted or deactivated, its user is no longer valid, or its signing key withdrawn; null otherwise. Disabling a user or changing their credentials revokes their tokens (see revoked_reason), so user_invalid shows only for a token recorded after that revocation',
       }),
     ),
+    revoked_reason: Nullable(Type.String({ description: 'what revoked the token (an administrator, its client, a replayed code, a reused refresh token, its user’s change, …); null unless revoked' })),
     refresh_count_left: Nullable(Type.Integer({ description: 'null = unlimited' })),
   },
   { $id: 'Token' },

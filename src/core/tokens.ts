@@ -29,6 +29,8 @@ export interface TokenView {
    * signing key cut it off): it is listed as revoked, with this reason; null otherwise.
    */
   cut_off: CutOff | null;
+  /** What revoked it (an administrator, its client, a replayed code, a reused refresh token, its user's change…); null unless revoked. */
+  revoked_reason: string | null;
   refresh_count_left: number | null;
 }
 
@@ -52,6 +54,7 @@ function view(row: TokenRow, refreshesLeft: number | null, cutOff: CutOff | unde
     expires_at: row.never_expires ? null : Number(row.expires_at),
     status,
     cut_off: cut ?? null,
+    revoked_reason: row.revoked_at !== null ? row.revoked_reason : null,
     refresh_count_left: refreshesLeft,
   };
 }

@@ -7,6 +7,11 @@ export interface FieldError {
   message: string;
 }
 
+/** How a field error names a nested field: `lockout.max_wait_s`, `redirect_uris[1]`. */
+export function fieldPath(segments: readonly string[]): string {
+  return segments.reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
+}
+
 export class ValidationError extends Error {
   constructor(
     readonly errors: FieldError[],

@@ -7,7 +7,7 @@
  *   stored, and read back, as U+FFFD: the client would read back other text than it sent.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ValidationError } from '../domain/errors.js';
+import { fieldPath, ValidationError } from '../domain/errors.js';
 
 const MAX_DEPTH = 64;
 const UNSTORABLE = /[\0\p{Cs}]/u;
@@ -57,7 +57,7 @@ export class UnstorableText extends ValidationError {
     readonly part: Part,
     found: Found,
   ) {
-    super([{ field: found.path.join('.') || (part === 'params' ? 'path' : part), message: `must not contain ${found.flaw}` }]);
+    super([{ field: fieldPath(found.path) || (part === 'params' ? 'path' : part), message: `must not contain ${found.flaw}` }]);
   }
 }
 

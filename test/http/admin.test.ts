@@ -637,7 +637,11 @@ for (const database of testDatabases()) {
         const { id, access_token: token } = issued.body;
         secrets.push(token);
         assert.equal((await api('DELETE', `/tokens/${id}`)).status, 204);
-        assert.equal((await api('GET', `/tokens/${id}`)).body.status, 'revoked');
+        const listed = (await api('GET', `/tokens/${id}`)).body;
+        assert.equal(listed.status, 'revoked');
+        assert.equal(listed.revoked_reason, 'deleted by an administrator', 'token management says what revoked it');
+        assert.equal(listed.cut_off, null);
+        assert.equal((await api('GET', `/tokens/${issuedJti}`)).body.revoked_reason, null);
         assert.deepEqual(await introspect(token), { active: false });
         const revoked = await listAll(`/tokens?client_id=${encodeURIComponent(client.client_id)}&status=revoked`, 50);
         assert.deepEqual(revoked.items.map((t) => t.id), [id]);
@@ -721,7 +725,7 @@ for (const database of testDatabases()) {
         assertFieldError(await api('PATCH', '/settings', { require_pkce: 'yes' }), 'require_pkce');
         assertFieldError(await api('PATCH', '/settings', { compat: { gam: 1 } }), 'compat.gam');
         assertFieldError(await api('PATCH', '/settings', { lockout: { max_failures: 0 } }), 'lockout.max_failures');
-        assertFieldError(await api('PATCH', '/settings', { allowed_grants: ['magic'] }), 'allowed_grants.0');
+        assertFieldError(await api('PATCH', '/settings', { allowed_grants: ['magic'] }), 'allowed_grants[0]');
         assertFieldError(await api('PATCH', '/settings', { colour: 'red' }), 'colour');
         assertFieldError(await api('PATCH', '/settings', { lockout: { wait_increment_s: 60, max_wait_s: 59 } }), 'lockout.max_wait_s');
         assertFieldError(await api('PATCH', '/settings', { lockout: { wait_increment_s: before.lockout.max_wait_s + 1 } }), 'lockout.max_wait_s', 'against the stored cap');

@@ -120,7 +120,7 @@ for (const database of testDatabases()) {
         const clients = `${server.url}/admin/api/v1/clients`;
         for (const [body, field] of [
           [{ client_name: lone, grant_types: ['client_credentials'] }, 'client_name'],
-          [{ client_name: 'surrogate-uri', redirect_uris: ['https://app.example/cb', `https://app.example/\udc00`] }, 'redirect_uris.1'],
+          [{ client_name: 'surrogate-uri', redirect_uris: ['https://app.example/cb', `https://app.example/\udc00`] }, 'redirect_uris[1]'],
         ] as const) {
           const response = await request(clients, json('POST', body, bearer(admin)));
           assertProblem(response, 400, 'validation-failed', 'Validation failed');

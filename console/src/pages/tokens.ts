@@ -22,6 +22,7 @@ interface Token {
   expires_at: number | null;
   status: 'active' | 'expired' | 'revoked';
   cut_off: 'client_deleted' | 'client_deactivated' | 'user_invalid' | 'signing_key_withdrawn' | null;
+  revoked_reason: string | null;
   refresh_count_left: number | null;
 }
 
@@ -42,6 +43,7 @@ const CUT_OFF_LABELS: Record<NonNullable<Token['cut_off']>, string> = {
 /** A token that something else cut off is listed as revoked; the badge says what cut it off. */
 function statusCell(t: Token): HTMLElement {
   if (t.cut_off) return h('span', { class: 'badge badge-revoked', title: `Refused: ${CUT_OFF_LABELS[t.cut_off]}` }, `refused (${CUT_OFF_LABELS[t.cut_off]})`);
+  if (t.revoked_reason) return h('span', { class: 'badge badge-revoked', title: `Revoked: ${t.revoked_reason}` }, `revoked (${t.revoked_reason})`);
   return h('span', { class: `badge badge-${t.status}` }, t.status);
 }
 

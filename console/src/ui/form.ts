@@ -189,8 +189,9 @@ export function buildForm(fields: Field[], values: Record<string, unknown>): Bui
       // A field may have several errors (one per rule it breaks): each is shown, none replaces another.
       const placed = new Map<Control, Set<string>>();
       for (const error of errors) {
-        // The API names fields as JSON paths ("/lockout/max_failures" or "lockout.max_failures").
-        const name = error.field.replace(/^\//, '').replace(/\//g, '.');
+        // The API names fields as paths ("lockout.max_failures", "redirect_uris[1]"): an item's
+        // error goes to the control of its list.
+        const name = error.field.replace(/\[\d+\]$/, '');
         const target = controls.find((c) => c.field.name === name);
         if (!target) {
           unplaced.push(`${error.field}: ${error.message}`);
