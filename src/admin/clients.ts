@@ -35,7 +35,7 @@ const IssuedSecretSchema = Type.Object({
 export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
     '/clients',
-    { schema: { tags, summary: 'Register a client (same metadata as RFC 7591)', body: ClientInputSchema, response: { 201: ClientSchema, ...errorResponses } } },
+    { config: { requiredFields: ['client_name'] }, schema: { tags, summary: 'Register a client (same metadata as RFC 7591)', body: ClientInputSchema, response: { 201: ClientSchema, ...errorResponses } } },
     async (request, reply) => {
       const { tenant } = request.tenant;
       const issued = await gh.clients.create(tenant.id, tenant.settings, request.body, request.admin);

@@ -60,7 +60,11 @@ export function keyRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): 
 
   app.post(
     '/keys/rotate',
-    { schema: { tags, summary: 'Add a signing key: published at once, signing after GATEHOUSE_KEY_ACTIVATION_DELAY', response: { 201: SigningKeySchema, ...errorResponses } } },
+    {
+      // Nothing to send; an unknown field is refused, as everywhere in this API.
+      config: { optionalBody: true },
+      schema: { tags, summary: 'Add a signing key: published at once, signing after GATEHOUSE_KEY_ACTIVATION_DELAY', body: Type.Object({}, { additionalProperties: false }), response: { 201: SigningKeySchema, ...errorResponses } },
+    },
     async (request, reply) => {
       const tenantId = request.tenant.tenant.id;
       const { kid } = await gh.keys.rotate(tenantId, request.admin);

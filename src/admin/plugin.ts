@@ -23,11 +23,23 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The request body may be left out: the handler then gets {}, and OpenAPI says it is not required. */
     optionalBody?: boolean;
+    /**
+     * Body fields a create needs, for the document: the route's schema leaves them optional, so
+     * that the handler's own check answers a missing one with what it must be.
+     */
+    requiredFields?: string[];
   }
 }
 
 interface OpenApiDocument {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } }>>;
+}
+
+interface BodyNotes {
+  /** path → operations whose body may be left out */
+  optional: Map<string, string[]>;
+  /** path → operation → fields its body must have */
+  required: Map<string, Map<string, string[]>>;
 }
 
 /** The route's path as OpenAPI writes it ("/clients/{clientId}"). */
@@ -35,15 +47,21 @@ const openApiPath = (route: RouteOptions) => route.url.replace(/^.*\/admin\/api\
 
 /**
  * This API's paths only: the app's generator also sees the OAuth and health routes, which do not
- * live under this document's server URL. `optionalBodies` maps a path to its operations whose body
- * may be left out, which the generator marks required like every other.
+ * live under this document's server URL. The generator marks every body required and no field of
+ * one: `notes` corrects both.
  */
-function documentedPaths(document: OpenApiDocument, apiPaths: Set<string>, optionalBodies: Map<string, string[]>): OpenApiDocument['paths'] {
+function documentedPaths(document: OpenApiDocument, apiPaths: Set<string>, notes: BodyNotes): OpenApiDocument['paths'] {
   const paths = structuredClone(Object.fromEntries(Object.entries(document.paths ?? {}).filter(([path]) => apiPaths.has(path))));
-  for (const [path, methods] of optionalBodies) {
+  for (const [path, methods] of notes.optional) {
     for (const method of methods) {
       const requestBody = paths[path]?.[method]?.requestBody;
       if (requestBody) requestBody.required = false;
+    }
+  }
+  for (const [path, methods] of notes.required) {
+    for (const [method, fields] of methods) {
+      const schema = paths[path]?.[method]?.requestBody?.content?.['application/json']?.schema;
+      if (schema) schema.required = fields;
     }
   }
   return paths;
@@ -66,12 +84,15 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
     throw new Problem(404, 'Not found', `no route for ${request.method} ${request.url.split('?')[0]}`);
   });
   const apiPaths = new Set<string>();
-  const optionalBodies = new Map<string, string[]>();
+  const notes: BodyNotes = { optional: new Map(), required: new Map() };
   app.addHook('onRoute', (route) => {
     const path = openApiPath(route);
+    const methods = [route.method].flat().map((method) => method.toLowerCase());
     apiPaths.add(path);
+    const requiredFields = route.config?.requiredFields;
+    if (requiredFields) for (const method of methods) notes.required.set(path, (notes.required.get(path) ?? new Map()).set(method, requiredFields));
     if (!route.config?.optionalBody) return;
-    optionalBodies.set(path, [...(optionalBodies.get(path) ?? []), ...[route.method].flat().map((method) => method.toLowerCase())]);
+    notes.optional.set(path, [...(notes.optional.get(path) ?? []), ...methods]);
     route.preValidation = [
       async (request) => {
         request.body ??= {};
@@ -88,7 +109,7 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   // One document for every tenant, each served with its own URL.
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async (request) => {
     const document = app.swagger() as OpenApiDocument;
-    return { ...document, servers: [{ url: `${request.tenant.issuer}/admin/api/v1` }], paths: documentedPaths(document, apiPaths, optionalBodies) };
+    return { ...document, servers: [{ url: `${request.tenant.issuer}/admin/api/v1` }], paths: documentedPaths(document, apiPaths, notes) };
   });
   clientRoutes(app, gh, ['clients']);
   scopeRoutes(app, gh, ['scopes']);

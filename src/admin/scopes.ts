@@ -26,7 +26,7 @@ function view(scope: Scope) {
 export function scopeRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
     '/scopes',
-    { schema: { tags, summary: 'Create a scope', body: ScopeInputSchema, response: { 201: ScopeSchema, ...errorResponses } } },
+    { config: { requiredFields: ['name'] }, schema: { tags, summary: 'Create a scope', body: ScopeInputSchema, response: { 201: ScopeSchema, ...errorResponses } } },
     async (request, reply) => reply.code(201).send(view(await gh.scopes.create(request.tenant.tenant.id, request.body, request.admin))),
   );
 

@@ -28,7 +28,7 @@ type WithName = { Params: { name: string } };
 export function serviceRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
     '/services',
-    { schema: { tags, summary: 'Publish a service behind the gateway', body: ServiceInput, response: { 201: ServiceSchema, ...errorResponses } } },
+    { config: { requiredFields: ['name', 'path_prefix', 'upstream'] }, schema: { tags, summary: 'Publish a service behind the gateway', body: ServiceInput, response: { 201: ServiceSchema, ...errorResponses } } },
     async (request, reply) => reply.code(201).send(serviceView(await gh.services.create(request.tenant.tenant.id, request.body, request.admin))),
   );
   app.get<{ Querystring: PageQuery }>(

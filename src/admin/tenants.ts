@@ -28,7 +28,7 @@ function requireRootAdmin(request: FastifyRequest): void {
 export function tenantRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
     '/tenants',
-    { schema: { tags, summary: 'Create a tenant; answers its admin client’s credentials once', body: TenantInput, response: { 201: TenantSchema, ...errorResponses } } },
+    { config: { requiredFields: ['id'] }, schema: { tags, summary: 'Create a tenant; answers its admin client’s credentials once', body: TenantInput, response: { 201: TenantSchema, ...errorResponses } } },
     async (request, reply) => {
       requireRootAdmin(request);
       const created = await gh.tenantAdmin.create(request.body, request.admin);

@@ -14,7 +14,7 @@ type WithId = { Params: { id: string } };
 export function userRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]): void {
   app.post<{ Body: Record<string, unknown> }>(
     '/users',
-    { schema: { tags, summary: 'Create a user', body: UserInputSchema, response: { 201: UserSchema, ...errorResponses } } },
+    { config: { requiredFields: ['username'] }, schema: { tags, summary: 'Create a user', body: UserInputSchema, response: { 201: UserSchema, ...errorResponses } } },
     async (request, reply) => reply.code(201).send(userView(await gh.users.create(request.tenant.tenant.id, request.body, request.admin))),
   );
 

@@ -800,6 +800,11 @@ for (const database of testDatabases()) {
           assert.ok(paths.includes(path), `${path} is documented (documented: ${paths.join(', ')})`);
         }
         assert.ok(doc.paths['/clients'].post && doc.paths['/clients'].get);
+        const createNeeds = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema.required;
+        for (const [path, fields] of [['/clients', ['client_name']], ['/scopes', ['name']], ['/users', ['username']], ['/services', ['name', 'path_prefix', 'upstream']], ['/tenants', ['id']]] as const) {
+          assert.deepEqual(createNeeds(path), fields, `POST ${path} documents what it needs`);
+        }
+        assert.equal(doc.paths['/clients/{clientId}'].patch.requestBody.content['application/json'].schema.required, undefined, 'a PATCH needs nothing');
         assert.ok(doc.paths['/tokens/{id}'].delete);
         // Every documented path exists under the document's server URL.
         assert.equal(doc.servers?.[0]?.url, `${server.url}${API}`);

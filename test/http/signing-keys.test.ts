@@ -126,6 +126,9 @@ for (const database of testDatabases()) {
       assert.equal(first!.retires_at, null);
       assert.equal(first!.withdrawn_at, null);
 
+      const unknownField = await keysApi('/rotate', json('POST', { x: 1 }, bearer(admin)));
+      assert.equal(unknownField.status, 400, 'an unknown field is refused, as everywhere in the API');
+      assert.equal(unknownField.body.errors[0].field, 'x');
       const rotated = await keysApi('/rotate', { method: 'POST', headers: bearer(admin) });
       assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
       const next: KeyView = rotated.body;
