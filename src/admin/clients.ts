@@ -6,6 +6,7 @@ import { MAX_PREVIOUS_SECRET_VALIDITY_S, MAX_SECRET_LIFETIME_S } from '../domain
 import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
 import { ClientInputSchema, ClientSchema, PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
+import { created } from './created.js';
 
 const ClientParams = Type.Object({ clientId: Type.String() });
 type WithClient = { Params: { clientId: string } };
@@ -39,7 +40,7 @@ export function clientRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     async (request, reply) => {
       const { tenant } = request.tenant;
       const issued = await gh.clients.create(tenant.id, tenant.settings, request.body, request.admin);
-      return reply.code(201).send({
+      return created(request, reply, issued.client.clientId).send({
         ...gh.clients.view(issued.client, tenant.settings),
         ...(issued.clientSecret ? { client_secret: issued.clientSecret } : {}),
         registration_access_token: issued.registrationAccessToken,

@@ -7,6 +7,7 @@ import { isBuiltInScope } from '../core/scopes.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, ScopeInputSchema, ScopeSchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
+import { created } from './created.js';
 
 const NameParams = Type.Object({ name: Type.String() });
 type WithName = { Params: { name: string } };
@@ -27,7 +28,10 @@ export function scopeRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
   app.post<{ Body: Record<string, unknown> }>(
     '/scopes',
     { config: { requiredFields: ['name'] }, schema: { tags, summary: 'Create a scope', body: ScopeInputSchema, response: { 201: ScopeSchema, ...errorResponses } } },
-    async (request, reply) => reply.code(201).send(view(await gh.scopes.create(request.tenant.tenant.id, request.body, request.admin))),
+    async (request, reply) => {
+      const scope = await gh.scopes.create(request.tenant.tenant.id, request.body, request.admin);
+      return created(request, reply, scope.name).send(view(scope));
+    },
   );
 
   app.get<{ Querystring: PageQuery }>(

@@ -6,6 +6,7 @@ import { serviceView } from '../gateway/services.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
+import { created } from './created.js';
 
 const ServiceInput = Type.Object(
   {
@@ -29,7 +30,10 @@ export function serviceRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[
   app.post<{ Body: Record<string, unknown> }>(
     '/services',
     { config: { requiredFields: ['name', 'path_prefix', 'upstream'] }, schema: { tags, summary: 'Publish a service behind the gateway', body: ServiceInput, response: { 201: ServiceSchema, ...errorResponses } } },
-    async (request, reply) => reply.code(201).send(serviceView(await gh.services.create(request.tenant.tenant.id, request.body, request.admin))),
+    async (request, reply) => {
+      const service = await gh.services.create(request.tenant.tenant.id, request.body, request.admin);
+      return created(request, reply, service.name).send(serviceView(service));
+    },
   );
   app.get<{ Querystring: PageQuery }>(
     '/services',

@@ -6,6 +6,7 @@ import { DEFAULT_TENANT_ID } from '../domain/tenant.js';
 import { PageQuerySchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
 import { notAdminHere } from './auth.js';
+import { created } from './created.js';
 
 const TenantSchema = Type.Object(
   {
@@ -31,8 +32,8 @@ export function tenantRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]
     { config: { requiredFields: ['id'] }, schema: { tags, summary: 'Create a tenant; answers its admin client’s credentials once', body: TenantInput, response: { 201: TenantSchema, ...errorResponses } } },
     async (request, reply) => {
       requireRootAdmin(request);
-      const created = await gh.tenantAdmin.create(request.body, request.admin);
-      return reply.code(201).send({ ...gh.tenantAdmin.view(created.tenant), admin_client_id: created.adminClientId, admin_client_secret: created.adminClientSecret });
+      const made = await gh.tenantAdmin.create(request.body, request.admin);
+      return created(request, reply, made.tenant.id).send({ ...gh.tenantAdmin.view(made.tenant), admin_client_id: made.adminClientId, admin_client_secret: made.adminClientSecret });
     },
   );
   app.get<{ Querystring: PageQuery }>(

@@ -8,6 +8,7 @@ import { grantedScopes } from '../oauth/scopes.js';
 import { OAuthError } from '../oauth/errors.js';
 import { IssuedTokenSchema, TokenCreateSchema, TokenQuerySchema, TokenSchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, encodeCursor, isTimeAndId, pageLimit, type PageQuery } from './pagination.js';
+import { created } from './created.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 type TokenQuery = PageQuery & { client_id?: string; subject?: string; status?: TokenStatus };
@@ -50,7 +51,7 @@ export function tokenRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[])
         throw error;
       }
       const issued = await gh.tokenAdmin.issueForClient(tenant, client, scopes, request.body.expires_in_days ?? 30, request.admin);
-      return reply.code(201).send({ id: issued.jti, access_token: issued.token, expires_at: issued.exp, token_type: 'Bearer', scope: scopes.join(' ') });
+      return created(request, reply, issued.jti).send({ id: issued.jti, access_token: issued.token, expires_at: issued.exp, token_type: 'Bearer', scope: scopes.join(' ') });
     },
   );
 

@@ -6,6 +6,7 @@ import { userView } from '../core/users.js';
 import { NotFoundError } from '../domain/errors.js';
 import { PageQuerySchema, UserInputSchema, UserSchema, errorResponses, page } from './schemas.js';
 import { decodeCursor, isString, pageLimit, pageOf, type PageQuery } from './pagination.js';
+import { created } from './created.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 const ConsentSchema = Type.Object({ client_id: Type.String(), scope: Type.String(), created_at: Type.Integer() });
@@ -15,7 +16,10 @@ export function userRoutes(app: FastifyInstance, gh: Gatehouse, tags: string[]):
   app.post<{ Body: Record<string, unknown> }>(
     '/users',
     { config: { requiredFields: ['username'] }, schema: { tags, summary: 'Create a user', body: UserInputSchema, response: { 201: UserSchema, ...errorResponses } } },
-    async (request, reply) => reply.code(201).send(userView(await gh.users.create(request.tenant.tenant.id, request.body, request.admin))),
+    async (request, reply) => {
+      const user = await gh.users.create(request.tenant.tenant.id, request.body, request.admin);
+      return created(request, reply, user.id).send(userView(user));
+    },
   );
 
   app.get<{ Querystring: PageQuery }>(

@@ -180,6 +180,26 @@ for (const database of testDatabases()) {
         assert.ok(Array.isArray(needsBody.body.errors), 'an operation that needs a body still says so');
       });
 
+      test('201 Created names the new resource in Location, which answers it', async () => {
+        const name = `located-${suffix()}`;
+        const creates: [string, unknown][] = [
+          ['/clients', { client_name: `Located ${suffix()}`, grant_types: ['client_credentials'] }],
+          ['/scopes', { name }],
+          ['/users', { username: `located-${suffix()}` }],
+          ['/services', { name: `located-${suffix()}`, path_prefix: `/located-${suffix()}`, upstream: 'http://127.0.0.1:9' }],
+        ];
+        for (const [path, body] of creates) {
+          const response = await api('POST', path, body);
+          assert.equal(response.status, 201, `${path}: ${JSON.stringify(response.body)}`);
+          if (response.body.client_secret) secrets.push(response.body.client_secret, response.body.registration_access_token);
+          const location = response.headers.get('location');
+          assert.ok(location?.startsWith(`${API}${path}/`), `${path}: ${location}`);
+          const found = await request(new URL(location!, server.url).toString(), { headers: bearer(adminToken) });
+          assert.equal(found.status, 200, `${path}: GET ${location}`);
+          assert.deepEqual(found.body, Object.fromEntries(Object.entries(response.body).filter(([key]) => key in found.body)), path);
+        }
+      });
+
       test('an unknown tenant: 404 problem', async () => {
         for (const token of [adminToken, undefined]) {
           const response = await request(`${server.url}/t/nope/admin/api/v1/clients`, token ? { headers: bearer(token) } : {});
