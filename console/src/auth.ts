@@ -13,6 +13,8 @@ const SCOPE = 'openid profile admin';
 
 export interface Session {
   accessToken: string;
+  /** Sent back at sign-out, so the authorization server ends its sign-in session without asking. */
+  idToken?: string;
   expiresAt: number;
   username: string;
 }
@@ -27,8 +29,35 @@ let session: Session | undefined;
 
 export const currentSession = (): Session | undefined => (session && session.expiresAt > Date.now() ? session : undefined);
 
-export function signOut(): void {
+/** What the sign-out redirect carries as its state: the console then says it signed out. */
+export const SIGNED_OUT_STATE = 'signed-out';
+
+/** Forgets the token in this tab only: for a token the server has refused already. */
+export function forgetSession(): void {
   session = undefined;
+}
+
+/**
+ * Signs out for real: revokes the console's access token (RFC 7009) and ends the authorization
+ * server's sign-in session (OpenID Connect RP-Initiated Logout), which comes back here. Forgetting
+ * the token alone would leave the sign-in session: the next Sign in would need no password.
+ */
+export async function signOut(): Promise<never> {
+  const ended = session;
+  session = undefined;
+  if (ended) {
+    await fetch(`${config.issuer}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ended.accessToken, client_id: config.clientId }),
+    }).catch(() => undefined);
+  }
+  const url = new URL(`${config.issuer}/oauth/logout`);
+  const params: Record<string, string> = { client_id: config.clientId, post_logout_redirect_uri: config.redirectUri, state: SIGNED_OUT_STATE };
+  if (ended?.idToken) params.id_token_hint = ended.idToken;
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  location.assign(url.toString());
+  return new Promise<never>(() => undefined);
 }
 
 /**
@@ -81,6 +110,10 @@ export async function signIn(route: string, forceLogin = false): Promise<never> 
 export async function completeSignIn(): Promise<string | undefined> {
   const query = new URLSearchParams(location.search);
   if (!query.has('state')) return undefined;
+  if (query.get('state') === SIGNED_OUT_STATE && !query.has('code')) {
+    history.replaceState(null, '', location.pathname);
+    throw new SignInError('You are signed out.');
+  }
   const stored = sessionStorage.getItem(PENDING_KEY);
   sessionStorage.removeItem(PENDING_KEY);
   // The code must not linger in the address bar or the history.
@@ -98,7 +131,7 @@ export async function completeSignIn(): Promise<string | undefined> {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: config.redirectUri, client_id: config.clientId, code_verifier: pending.verifier }),
   });
-  const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; scope?: string; error_description?: string };
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; id_token?: string; expires_in?: number; scope?: string; error_description?: string };
   if (!response.ok || !body.access_token) throw new SignInError(`The token request failed: ${body.error_description ?? response.status}`);
   if (!(body.scope ?? '').split(' ').includes('admin')) {
     throw new SignInError('Signed in, but this account does not have the admin role, so it cannot administer Gatehouse. Ask an administrator to add the role.');
@@ -106,6 +139,6 @@ export async function completeSignIn(): Promise<string | undefined> {
   const accessToken = body.access_token;
   const info = await fetch(`${config.issuer}/oauth/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
   const claims = info.ok ? ((await info.json()) as { preferred_username?: string; name?: string; sub?: string }) : {};
-  session = { accessToken, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000, username: claims.preferred_username ?? claims.name ?? claims.sub ?? 'administrator' };
+  session = { accessToken, ...(body.id_token ? { idToken: body.id_token } : {}), expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000, username: claims.preferred_username ?? claims.name ?? claims.sub ?? 'administrator' };
   return pending.route;
 }

@@ -4,7 +4,7 @@
  * replace the main region.
  */
 import './styles.css';
-import { completeSignIn, currentSession, signIn, signOut, SignInError } from './auth.js';
+import { completeSignIn, currentSession, forgetSession, signIn, signOut, SignInError } from './auth.js';
 import { config, isDefaultTenant } from './config.js';
 import { button, h, replaceChildren } from './dom.js';
 import { currentRoute, routeHash } from './router.js';
@@ -66,10 +66,13 @@ function shell(): void {
     menu.setAttribute('aria-expanded', String(open));
     nav.classList.toggle('open', open);
   }, { class: 'menu-button', 'aria-controls': 'nav', 'aria-expanded': 'false' });
-  const signOutButton = button('Sign out', () => {
-    signOut();
-    signInScreen('You are signed out.');
+  // Choosing the page already shown changes no hash: the menu must fold away all the same.
+  nav.addEventListener('click', (event) => {
+    if (!(event.target instanceof Element) || !event.target.closest('a')) return;
+    nav.classList.remove('open');
+    menu.setAttribute('aria-expanded', 'false');
   });
+  const signOutButton = button('Sign out', () => void signOut());
 
   replaceChildren(
     root,
@@ -103,7 +106,7 @@ function shell(): void {
 
 // A refused token (expired, or its signing key withdrawn) is dropped, so nothing sends it again.
 onSessionEnded(() => {
-  signOut();
+  forgetSession();
   signInScreen('Your session has ended. Sign in again to continue.');
 });
 

@@ -34,3 +34,9 @@ export function sendPage(reply: FastifyReply, status: number, title: string, bod
     .header('content-security-policy', `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
     .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`);
 }
+
+/** What a page's form-action must allow for a form whose answer may redirect to `uri`. */
+export function originOf(uri: string): string {
+  const url = new URL(uri);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
+}

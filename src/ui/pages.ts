@@ -67,6 +67,46 @@ ${page.scopes.length ? `<p class="muted">Untick what you do not want to share:</
   );
 }
 
+/** A request a sign-in page cannot go on with: shown as an error page, never sent back to the client. */
+export class PageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LogoutPage {
+  action: string;
+  csrf: string;
+  username: string;
+  /** Sent back with the confirmation: where to go afterwards. */
+  carried: Record<string, string>;
+  formTargets: string[];
+}
+
+export function logoutPage(reply: FastifyReply, page: LogoutPage): FastifyReply {
+  const hidden = Object.entries(page.carried)
+    .map(([name, value]) => `<input type="hidden" name="${e(name)}" value="${e(value)}">`)
+    .join('');
+  return sendPage(
+    reply,
+    200,
+    'Sign out',
+    `<h1>Sign out</h1><p>Sign <strong>${e(page.username)}</strong> out of every application that uses this sign-in?</p>
+<form method="post" action="${e(page.action)}">
+<input type="hidden" name="csrf" value="${e(page.csrf)}">${hidden}
+<button type="submit" name="decision" value="logout">Sign out</button>
+</form>`,
+    page.formTargets,
+  );
+}
+
+export function signedOutPage(reply: FastifyReply): FastifyReply {
+  return sendPage(reply, 200, 'Signed out', '<h1>Signed out</h1><p>You are signed out. You can close this window.</p>');
+}
+
 export function errorPage(reply: FastifyReply, status: number, message: string): FastifyReply {
   return sendPage(reply, status, 'Cannot continue', `<h1>Cannot continue</h1><p class="error" role="alert">${e(message)}</p><p class="muted">Return to the application and try again.</p>`);
 }

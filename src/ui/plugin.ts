@@ -29,7 +29,9 @@ import { scopesForUser } from '../oauth/user-tokens.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import { Csrf, CsrfError } from './csrf.js';
 import { Sessions } from './sessions.js';
-import { consentPage, errorPage, loginPage } from './pages.js';
+import { consentPage, errorPage, loginPage, PageError } from './pages.js';
+import { originOf } from './html.js';
+import { logoutRoutes } from './logout.js';
 import { limitPage } from '../ratelimit/guards.js';
 import { RateLimitedPage } from '../ratelimit/responses.js';
 import { signInEvent, typedAccount } from '../core/sign-in-audit.js';
@@ -41,19 +43,6 @@ const CODE_LIFETIME_S = 60;
 
 type Pending = { id: string; client: Client; request: AuthorizationRequest };
 
-class PageError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function originOf(uri: string): string {
-  const url = new URL(uri);
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
-}
 
 export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   await app.register(cookie);
@@ -164,6 +153,8 @@ export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }):
     app.get(path, authorize);
     app.post(path, authorize);
   }
+
+  logoutRoutes(app, gh, csrf, sessions);
 
   app.get('/login', async (request, reply) => {
     const pending = await loadPending(request);

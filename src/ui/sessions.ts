@@ -34,6 +34,12 @@ export class Sessions {
     return row;
   }
 
+  /** Ends the browser's session: the stored row and the cookie. */
+  async end(reply: FastifyReply, tenant: TenantContext, session: SessionRow): Promise<void> {
+    await this.store.sessions.delete(session.id);
+    reply.clearCookie(cookieName('session', tenant), cookieOptions(tenant));
+  }
+
   async start(reply: FastifyReply, tenant: TenantContext, userId: string): Promise<SessionRow> {
     const cookie = randomToken(256);
     const now = nowS();

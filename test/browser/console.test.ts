@@ -23,6 +23,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Browser, type Page } from 'playwright-core';
 import { tempDir } from '../helpers/databases.js';
 import { ARTIFACTS, launchChromium, skipWithoutChromium } from '../helpers/browser.js';
+import { CONSOLE_CLIENT_ID } from '../../src/console/console-client.js';
 import { ADMIN_ID, ADMIN_SECRET, ROOT, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
 import { buildGateway } from '../../src/gateway/server.js';
@@ -656,6 +657,32 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     const replacement = (await signingKeys()).find((k) => k.status === 'active');
     assert.ok(replacement && replacement.kid !== signingKid, 'a new key signs');
     await row(replacement.kid).getByText('Signed your console session').waitFor();
+  });
+
+  test('Sign out revokes the console’s token and ends the sign-in session: the next Sign in, from any tab, asks for the password', { skip }, async () => {
+    const consoleTokens = async (status: string) => (await adminApi(`/tokens?client_id=${CONSOLE_CLIENT_ID}&status=${status}`)).body.items as { id: string; revoked_reason: string | null }[];
+    const live = await consoleTokens('active');
+    assert.equal(live.length, 1, 'the session’s token');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('alert').filter({ hasText: 'You are signed out.' }).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'nothing left in the address bar');
+    assert.equal((await consoleTokens('active')).length, 0);
+    assert.equal((await adminApi(`/tokens/${live[0]!.id}`)).body.revoked_reason, 'revoked by its client');
+
+    const otherTab = await page.context().newPage();
+    await otherTab.goto(`${server.url}/console/`);
+    await otherTab.getByRole('button', { name: 'Sign in' }).click();
+    await otherTab.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.ok(await otherTab.getByLabel('Password').isVisible(), 'the sign-in session is gone: the password is asked for');
+    await otherTab.close();
+
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Username').fill(operator.username);
+    await page.getByLabel('Password').fill(operator.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Client Registration' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Sign out' }).isVisible(), 'signed in again');
+    await shot('signed-in-again');
   });
 
   test('at phone width (375 px) nothing scrolls sideways and the menu opens from a button', { skip }, async () => {

@@ -26,6 +26,7 @@ export async function serverMetadata(gh: Gatehouse, tenant: TenantContext): Prom
     jwks_uri: `${issuer}/oauth/jwks`,
     registration_endpoint: `${issuer}/oauth/register`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
+    end_session_endpoint: `${issuer}/oauth/logout`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     scopes_supported: [...scopes.keys()],
     response_types_supported: responseTypes,

@@ -1,0 +1,117 @@
+/**
+ * OpenID Connect RP-Initiated Logout at /oauth/logout: the sign-in session ends, so the next
+ * authorization asks for the password again; a sign-out no client can prove it asked for is
+ * confirmed by the user on a CSRF-bound form; the browser goes back only to a registered address.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { testDatabases } from '../helpers/databases.js';
+import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
+import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { FormClient, parseForm, signIn } from '../helpers/forms.js';
+
+const REDIRECT = 'https://app.example/cb';
+const user = { username: 'lena', password: 'lena-password-1' };
+
+for (const database of testDatabases()) {
+  describe(`RP-initiated logout on ${database.name}`, () => {
+    let server: TestServer;
+    let app: { id: string; secret: string };
+
+    before(async () => {
+      server = await startServer(await database.create());
+      const admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      assert.equal((await request(`${server.url}/admin/api/v1/users`, json('POST', user, bearer(admin)))).status, 201);
+      const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Logout app', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], scope: 'openid profile' }, bearer(admin)));
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      app = { id: registered.body.client_id, secret: registered.body.client_secret };
+    });
+    after(() => server.close());
+
+    function authorizeUrl(verifier: string): string {
+      const url = new URL(`${server.url}/oauth/authorize`);
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      for (const [name, value] of Object.entries({ response_type: 'code', client_id: app.id, redirect_uri: REDIRECT, scope: 'openid profile', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })) url.searchParams.set(name, value);
+      return url.toString();
+    }
+
+    /** A browser signed in to the server, and the ID token its client got. */
+    async function signedIn(): Promise<{ browser: FormClient; idToken: string }> {
+      const browser = new FormClient(server.url);
+      const verifier = randomBytes(32).toString('base64url');
+      const back = await signIn(browser, authorizeUrl(verifier), user);
+      const tokens = await request(`${server.url}/oauth/token`, form({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier }, { authorization: basic(app.id, app.secret) }));
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      return { browser, idToken: tokens.body.id_token };
+    }
+
+    /** Whether the browser's sign-in session still lets an authorization through without the password. */
+    async function stillSignedIn(browser: FormClient): Promise<boolean> {
+      const page = await browser.go(authorizeUrl(randomBytes(32).toString('base64url')));
+      return !page.body.includes('name="password"');
+    }
+
+    const logoutUrl = (params: Record<string, string>) => `${server.url}/oauth/logout?${new URLSearchParams(params)}`;
+
+    test('discovery advertises the end_session_endpoint', async () => {
+      for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+        assert.equal((await request(`${server.url}${path}`)).body.end_session_endpoint, `${server.url}/oauth/logout`, path);
+      }
+    });
+
+    test('with the signed-in user’s id_token_hint: the session ends at once and the browser goes back with its state', async () => {
+      const { browser, idToken } = await signedIn();
+      assert.equal(await stillSignedIn(browser), true, 'control');
+      const back = await browser.go(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: REDIRECT, state: 'bye' }));
+      assert.equal(back.response.status, 303);
+      assert.equal(back.url, `${REDIRECT}?state=bye`);
+      assert.equal(await stillSignedIn(browser), false, 'the next sign-in asks for the password');
+    });
+
+    test('without a hint the user confirms on a CSRF-bound form; until then nothing ends', async () => {
+      const { browser } = await signedIn();
+      const page = await browser.go(logoutUrl({ client_id: app.id, post_logout_redirect_uri: REDIRECT, state: 'later' }));
+      assert.equal(page.response.status, 200);
+      assert.match(page.body, /Sign <strong>lena<\/strong> out/);
+      assert.match(page.response.headers.get('content-security-policy') ?? '', /form-action 'self' https:\/\/app\.example/);
+      assert.equal(await stillSignedIn(browser), true, 'a link alone signs nobody out');
+
+      const confirm = parseForm(page.body, page.url, page.response.status);
+      const forged = await browser.submit(confirm, { decision: 'logout', csrf: 'forged' });
+      assert.equal(forged.response.status, 403);
+      const stranger = new FormClient(server.url);
+      assert.equal((await stranger.submit(confirm, { decision: 'logout' })).url, `${REDIRECT}?state=later`, 'another browser has no session to end: it is only sent back');
+      assert.equal(await stillSignedIn(browser), true);
+
+      const back = await browser.submit(confirm, { decision: 'logout' });
+      assert.equal(back.url, `${REDIRECT}?state=later`);
+      assert.equal(await stillSignedIn(browser), false);
+    });
+
+    test('an address the client did not register, another client’s hint, or a forged hint: an error page, and the session stays', async () => {
+      const { browser, idToken } = await signedIn();
+      const refused = [
+        logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/' }),
+        logoutUrl({ post_logout_redirect_uri: REDIRECT }),
+        logoutUrl({ id_token_hint: idToken, client_id: ADMIN_ID }),
+        logoutUrl({ id_token_hint: `${idToken.slice(0, -4)}AAAA` }),
+        logoutUrl({ id_token_hint: 'not-a-jwt' }),
+      ];
+      for (const url of refused) {
+        const page = await browser.go(url);
+        assert.equal(page.response.status, 400, url);
+        assert.equal(page.response.headers.get('location'), null);
+      }
+      assert.equal(await stillSignedIn(browser), true);
+    });
+
+    test('a browser that is not signed in is told it is signed out, or sent back', async () => {
+      const browser = new FormClient(server.url);
+      const page = await browser.go(logoutUrl({}));
+      assert.equal(page.response.status, 200);
+      assert.match(page.body, /You are signed out/);
+      assert.equal((await browser.go(logoutUrl({ client_id: app.id, post_logout_redirect_uri: REDIRECT }))).url, REDIRECT);
+    });
+  });
+}
