@@ -5,7 +5,7 @@
  * confirmation (its tokens go with it). The console's own client is the server's: it can be
  * edited only in what its sign-in does not depend on.
  */
-import { api, all, segment } from '../api.js';
+import { api, all, ApiError, segment } from '../api.js';
 import { button, formatTime, h } from '../dom.js';
 import { confirmDialog, formDialog } from '../ui/dialog.js';
 import type { Field } from '../ui/form.js';
@@ -121,29 +121,60 @@ const DEACTIVATION_WARNING =
   'It can no longer get tokens, and every token it holds is refused at once, on every node. Those tokens stay refused for good: reactivating the client does not bring them back.';
 const MANAGED_NOTE = 'The console’s own client, managed by the server: it cannot be deactivated or deleted.';
 
+/** Seed 003 shows these on every client: one token endpoint serves new tokens and refreshes alike. */
+const ENDPOINTS = [
+  { label: 'Authorization endpoint', value: `${config.issuer}/oauth/authorize` },
+  { label: 'Token endpoint', value: `${config.issuer}/oauth/token` },
+  { label: 'Refresh token endpoint', value: `${config.issuer}/oauth/token` },
+];
+
 const credentials = (client: Client, intro = `Client ${clientLabel(client)} is registered.`) =>
   shownOnce(intro, [
     { label: 'Client ID', value: client.client_id },
     ...(client.client_secret ? [{ label: 'Client secret', value: client.client_secret, secret: true }] : []),
-    { label: 'Token endpoint', value: `${config.issuer}/oauth/token` },
-    { label: 'Authorization endpoint', value: `${config.issuer}/oauth/authorize` },
+    ...ENDPOINTS,
   ]);
 
+/** GAM's FullControl is listed while compat.gam is on, but is a request-time alias: no client holds it. */
+const GAM_FULL_CONTROL = 'FullControl';
+
+/**
+ * Associate and disassociate scopes, and (seed 003's "Associate New Scope") create one with its
+ * service URLs and associate it in the same step.
+ */
 function associateScopes(client: Client, done: () => void): void {
   guard(async () => {
-    const scopes = await all<Scope>('/scopes');
+    const scopes = (await all<Scope>('/scopes')).filter((s) => s.name !== GAM_FULL_CONTROL);
     formDialog({
       title: `Associated scopes with ${client.client_name}(${client.client_version})`,
-      fields: [{ kind: 'checkboxes', name: 'scope', label: 'Scopes', hint: 'Ticked scopes are associated; untick to disassociate.', options: scopes.map((s) => ({ label: s.description ? `${s.name} — ${s.description}` : s.name, value: s.name })) }],
+      fields: [
+        { kind: 'checkboxes', name: 'scope', label: 'Scopes', hint: 'Ticked scopes are associated; untick to disassociate.', options: scopes.map((s) => ({ label: s.description ? `${s.name} — ${s.description}` : s.name, value: s.name })) },
+        { kind: 'text', name: 'new_scope', label: 'Associate new scope', hint: 'Optional: the name of a scope to create and associate now.' },
+        { kind: 'lines', name: 'new_scope_services', label: 'Its service URLs', hint: 'One pattern per line, as on the Scopes page: "GET,HEAD /orders/*".' },
+      ],
       values: { scope: client.scope.split(' ').filter(Boolean) },
       submitLabel: 'Associate',
       submit: async (values) => {
-        await api.patch(`/clients/${segment(client.client_id)}`, { scope: (values.scope as string[]).join(' ') });
-        notify(`Scopes of ${clientLabel(client)} saved.`);
+        const chosen = values.scope as string[];
+        const created = typeof values.new_scope === 'string' ? values.new_scope.trim() : '';
+        if (created) await createScope(created, (values.new_scope_services as string[] | undefined) ?? []);
+        await api.patch(`/clients/${segment(client.client_id)}`, { scope: [...chosen, ...(created ? [created] : [])].join(' ') });
+        notify(created ? `Scope ${created} created and associated with ${clientLabel(client)}.` : `Scopes of ${clientLabel(client)} saved.`);
         done();
       },
     });
   })();
+}
+
+/** Creates a scope from the associate dialog; its field errors are shown on that dialog's fields. */
+async function createScope(name: string, services: string[]): Promise<void> {
+  try {
+    await api.post('/scopes', { name, services });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const onDialog = (field: string) => (field === 'name' ? 'new_scope' : field.replace(/^services/, 'new_scope_services'));
+    throw new ApiError(error.status, error.message, error.errors.map((e) => ({ ...e, field: onDialog(e.field) })));
+  }
 }
 
 export function clientsPage(main: HTMLElement): void {
@@ -162,9 +193,11 @@ export function clientsPage(main: HTMLElement): void {
           const managed = isManaged(c);
           const noteId = `${id}-note`;
           const toggle = h('input', { type: 'checkbox', role: 'switch', id, checked: c.active, class: 'switch', disabled: managed && c.active, 'aria-label': `Active: ${clientLabel(c)}`, 'aria-describedby': managed ? noteId : undefined });
+          const state = h('label', { for: id }, c.active ? 'Active' : 'Inactive');
           const setActive = async (active: boolean) => {
             await api.patch(`/clients/${segment(c.client_id)}`, { active });
             c.active = toggle.checked = active;
+            state.textContent = active ? 'Active' : 'Inactive';
             notify(`${clientLabel(c)} is ${active ? 'active' : 'deactivated: its tokens are refused'}.`);
           };
           toggle.addEventListener('change', () => {
@@ -174,7 +207,7 @@ export function clientsPage(main: HTMLElement): void {
             if (wanted) guard(() => setActive(true))();
             else confirmDialog(`Deactivate client ${clientLabel(c)}?`, DEACTIVATION_WARNING, 'Deactivate client', () => setActive(false));
           });
-          return [h('div', { class: 'check' }, toggle, h('label', { for: id }, 'Active')), managed ? h('div', { class: 'muted', id: noteId }, MANAGED_NOTE) : null];
+          return [h('div', { class: 'check' }, toggle, state), managed ? h('div', { class: 'muted', id: noteId }, MANAGED_NOTE) : null];
         },
       },
       {
@@ -269,5 +302,6 @@ export function clientsPage(main: HTMLElement): void {
       },
     }), { class: 'primary' });
 
-  renderPage(main, 'Client Registration', [add], table.element);
+  const endpoints = h('dl', { class: 'endpoints' }, ENDPOINTS.flatMap((e) => [h('dt', {}, e.label), h('dd', {}, h('code', {}, e.value))]));
+  renderPage(main, 'Client Registration', [add], endpoints, table.element);
 }
