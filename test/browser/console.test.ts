@@ -746,6 +746,25 @@ describe('the web console in a real browser (chromium, SQLite)', { timeout: 300_
     await page.getByRole('heading', { level: 1, name: 'Scope Management' }).waitFor();
   });
 
+  test('a user’s tokens and remembered consents are one click from their row; a consent is revoked there', { skip }, async () => {
+    await openPage('Users', 'Users');
+    await page.getByRole('link', { name: `Tokens of ${operator.username}` }).click();
+    await page.getByRole('heading', { level: 1, name: 'Token Management' }).waitFor();
+    const userId = (await adminApi('/users?limit=500')).body.items.find((u: { username: string }) => u.username === operator.username).id as string;
+    assert.equal(await page.getByLabel('Subject (client or user ID)').inputValue(), userId);
+    await row(CONSOLE_CLIENT_ID).first().waitFor();
+
+    await openPage('Users', 'Users');
+    await page.getByRole('button', { name: `Consents of ${operator.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Consents of ${operator.username}` });
+    const consent = dialog.getByRole('checkbox', { name: new RegExp(`^${CONSOLE_CLIENT_ID} — `) });
+    assert.equal(await consent.isChecked(), true);
+    await consent.uncheck();
+    await dialog.getByRole('button', { name: 'Revoke unticked' }).click();
+    await page.getByRole('status').filter({ hasText: 'Revoked 1 consent(s)' }).waitFor();
+    assert.deepEqual((await adminApi(`/users/${userId}/consents`)).body.items, []);
+  });
+
   test('opened under another name for the host, the console continues at the issuer’s origin', { skip }, async () => {
     const elsewhere = new URL(server.url);
     elsewhere.hostname = 'localhost';

@@ -56,7 +56,7 @@ export function tokensPage(main: HTMLElement, params: URLSearchParams): void {
   const client = h('input', { type: 'text', name: 'client_id', value: params.get('client_id') ?? '' });
   const subject = h('input', { type: 'text', name: 'subject', value: params.get('subject') ?? '' });
   const status = h('select', { name: 'status' }, ['', 'active', 'expired', 'revoked'].map((s) => h('option', { value: s }, s || 'Any')));
-  const filters = h('form', { class: 'filters', role: 'search' }, labelled('Client ID', client), labelled('Subject', subject), labelled('Status', status), h('button', { type: 'submit' }, 'Filter'));
+  const filters = h('form', { class: 'filters', role: 'search' }, labelled('Client ID', client), labelled('Subject (client or user ID)', subject), labelled('Status', status), h('button', { type: 'submit' }, 'Filter'));
 
   const table = pagedTable<Token>(
     'Tokens',

@@ -1,16 +1,22 @@
 /**
  * Users: roles (a user with the admin role may sign in here), lock (after a confirmation:
  * `disabled`, every session and token of the user ends) and unlock, reset password, their API
- * keys, delete.
+ * keys, their tokens, their remembered consents (revocable), delete.
  */
-import { api, segment } from '../api.js';
-import { button, h } from '../dom.js';
+import { all, api, segment } from '../api.js';
+import { button, formatTime, h } from '../dom.js';
 import { confirmDialog, formDialog } from '../ui/dialog.js';
 import type { Field } from '../ui/form.js';
 import { pagedTable } from '../ui/list.js';
 import { guard, notify } from '../ui/notice.js';
 import { renderPage, tags } from '../ui/page.js';
 import { addDialog, deleteDialog, editDialog, type Resource } from '../ui/resource.js';
+
+interface Consent {
+  client_id: string;
+  scope: string;
+  created_at: number;
+}
 
 export interface User {
   id: string;
@@ -59,6 +65,8 @@ export function usersPage(main: HTMLElement): void {
               : button('Lock', () => lock(u), { 'aria-label': `Lock ${u.username}` }),
             button('Reset password', () => resetPassword(u), { 'aria-label': `Reset the password of ${u.username}` }),
             h('a', { href: `#/api-keys?user=${encodeURIComponent(u.id)}`, class: 'button', 'aria-label': `API keys of ${u.username}` }, 'API keys'),
+            h('a', { href: `#/tokens?subject=${encodeURIComponent(u.id)}`, class: 'button', 'aria-label': `Tokens of ${u.username}` }, 'Tokens'),
+            button('Consents', () => consents(u), { 'aria-label': `Consents of ${u.username}` }),
             button('Delete', () => deleteDialog(users, u, 'Their sessions, tokens and API keys are deleted with them.'), { class: 'danger', 'aria-label': `Delete ${u.username}` }),
           ),
       },
@@ -80,6 +88,33 @@ export function usersPage(main: HTMLElement): void {
       'Lock user',
       () => setLocked(user, true),
     );
+
+  /** The user's remembered consents (one per application): unticking one revokes it, so that application asks again. */
+  const consents = (user: User) =>
+    guard(async () => {
+      const remembered = await all<Consent>(`/users/${segment(user.id)}/consents`);
+      if (remembered.length === 0) return notify(`${user.username} has no remembered consents.`);
+      formDialog({
+        title: `Consents of ${user.username}`,
+        fields: [
+          {
+            kind: 'checkboxes',
+            name: 'kept',
+            label: 'Applications and the scopes granted to them',
+            hint: 'Untick to revoke: that application asks for consent again at its next sign-in.',
+            options: remembered.map((c) => ({ label: `${c.client_id} — ${c.scope || 'no scopes'} (since ${formatTime(c.created_at)})`, value: c.client_id })),
+          },
+        ],
+        values: { kept: remembered.map((c) => c.client_id) },
+        submitLabel: 'Revoke unticked',
+        danger: true,
+        submit: async (values) => {
+          const revoked = remembered.filter((c) => !(values.kept as string[]).includes(c.client_id));
+          for (const consent of revoked) await api.delete(`/users/${segment(user.id)}/consents/${segment(consent.client_id)}`);
+          notify(revoked.length ? `Revoked ${revoked.length} consent(s) of ${user.username}.` : 'Nothing revoked.');
+        },
+      });
+    })();
 
   const resetPassword = (user: User) =>
     formDialog({
