@@ -2,7 +2,8 @@
  * Background upkeep: forget revocations of expired tokens, fix how long superseded signing keys
  * stay published, and purge expired token rows, ended grants and rotated refresh tokens, old
  * events, sessions, pending sign-ins, codes, idle lockout counters, rate-limit counters of past
- * windows and audit events past their retention, so tables grow only with live data.
+ * windows, audit events past their retention, and rows written for a tenant after its deletion,
+ * so tables grow only with live data.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
@@ -10,6 +11,7 @@ import type { KeyRing } from './key-ring.js';
 import type { RevocationState } from './revocation.js';
 import { nowS } from '../domain/time.js';
 import { WINDOW_S } from '../ratelimit/limits.js';
+import { TENANT_ID_SETTLE_S } from './tenant-admin.js';
 
 export const TOKEN_RETENTION_S = 30 * 86400;
 export const EVENT_RETENTION_S = 7 * 86400;
@@ -52,6 +54,7 @@ export class Maintenance {
       await store.audit.purgeBefore(now - auditRetentionS);
       // Only the current rate-limit window is ever read; keep one more for nodes with a lagging clock.
       await store.rateLimits.purgeBefore(now - 2 * WINDOW_S);
+      for (const tenantId of await store.tenants.tombstonedBefore(now - TENANT_ID_SETTLE_S)) await store.tenants.sweepTombstoned(tenantId);
       if (purged) log.info({ purged }, 'purged expired token rows');
     } catch (error) {
       log.warn({ err: error }, 'maintenance pass failed; will retry');

@@ -34,6 +34,9 @@ function tenantName(value: unknown, errors: FieldError[]): string | undefined {
   return undefined;
 }
 
+/** How long writes that found a tenant may still land after its deletion; its id is reused only after. */
+export const TENANT_ID_SETTLE_S = 60;
+
 export class TenantAdmin {
   constructor(
     private readonly store: Store,
@@ -53,6 +56,7 @@ export class TenantAdmin {
     const name = tenantName(input.name === undefined ? id : input.name, errors);
     if (errors.length || name === undefined) throw new ValidationError(errors);
     const tenant: Tenant = { id: id as string, name, settings: defaultSettings(), createdAt: nowS() };
+    await this.reclaim(tenant.id, tenant.createdAt);
     if (!(await this.store.tenants.insertIfMissing(tenant))) throw new ConflictError(`a tenant "${tenant.id}" already exists`);
     await this.feed.write(async (tx) => {
       await tx.events.append({ tenantId: tenant.id, kind: 'tenant.changed', target: tenant.id, payload: {}, createdAt: tenant.createdAt });
@@ -86,9 +90,24 @@ export class TenantAdmin {
     const now = nowS();
     await this.feed.write(async (tx) => {
       await tx.tenants.deleteWithData(id);
+      await tx.tenants.tombstone(id, now);
       await tx.events.append({ tenantId: id, kind: 'tenant.deleted', target: id, payload: {}, createdAt: now });
       await tx.audit.append({ tenantId: DEFAULT_TENANT_ID, actor: actor.id, source: actor.source, action: 'tenant.deleted', target: id, detail: {}, createdAt: now });
     });
+  }
+
+  /**
+   * The id of a tenant deleted moments ago is not free: a request that found the old tenant may
+   * still write rows for it, which a new tenant of that id would inherit. Once such writes have
+   * settled, its late rows are swept here (or by maintenance) and the id is free again.
+   */
+  private async reclaim(id: string, now: number): Promise<void> {
+    const deletedAt = await this.store.tenants.deletedAt(id);
+    if (deletedAt === undefined) return;
+    if (deletedAt > now - TENANT_ID_SETTLE_S) {
+      throw new ConflictError(`a tenant "${id}" was deleted moments ago; its id is free again ${TENANT_ID_SETTLE_S} s after the deletion`);
+    }
+    await this.store.tenants.sweepTombstoned(id);
   }
 
   async require(id: string): Promise<Tenant> {

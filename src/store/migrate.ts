@@ -15,6 +15,7 @@ import * as apiKeyInvalidation from './migrations/008-api-key-invalidation.js';
 import * as signingKeyWithdrawal from './migrations/009-signing-key-withdrawal.js';
 import * as clientSecretOverlap from './migrations/010-client-secret-overlap.js';
 import * as serviceNameKeys from './migrations/011-service-name-keys.js';
+import * as tenantTombstones from './migrations/012-tenant-tombstones.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -29,6 +30,7 @@ const steps: Record<string, Step> = {
   '009-signing-key-withdrawal': signingKeyWithdrawal,
   '010-client-secret-overlap': clientSecretOverlap,
   '011-service-name-keys': serviceNameKeys,
+  '012-tenant-tombstones': tenantTombstones,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

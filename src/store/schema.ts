@@ -11,6 +11,11 @@ export interface TenantRow {
   created_at: number;
 }
 
+export interface TenantTombstoneRow {
+  id: string;
+  deleted_at: number;
+}
+
 export interface SigningKeyRow {
   kid: string;
   tenant_id: string;
@@ -244,6 +249,7 @@ export interface ApiKeyRow {
 
 export interface Database {
   tenants: TenantRow;
+  tenant_tombstones: TenantTombstoneRow;
   signing_keys: SigningKeyRow;
   clients: ClientRow;
   client_scopes: ClientScopeRow;

@@ -66,9 +66,39 @@ export class TenantStore {
 
   /** Removes a tenant and everything it owns, table by table (some tables have no foreign key to it). */
   async deleteWithData(id: string): Promise<boolean> {
-    for (const table of TENANT_TABLES) await this.db.deleteFrom(table).where('tenant_id', '=', id).execute();
+    await this.deleteRowsOf(id);
     const result = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Marks the id of a deleted tenant: rows that writes already under way commit afterwards are swept later (sweepTombstoned). */
+  async tombstone(id: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('tenant_tombstones')
+      .values({ id, deleted_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ deleted_at: now }))
+      .execute();
+  }
+
+  /** When the tenant of this id was deleted, if its tombstone is still there. */
+  async deletedAt(id: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('tenant_tombstones').select('deleted_at').where('id', '=', id).executeTakeFirst();
+    return row ? Number(row.deleted_at) : undefined;
+  }
+
+  /** Deleted tenants whose late writes have settled by now: deleted before `before`. */
+  async tombstonedBefore(before: number): Promise<string[]> {
+    return (await this.db.selectFrom('tenant_tombstones').select('id').where('deleted_at', '<', before).execute()).map((row) => row.id);
+  }
+
+  /** Sweeps what was written for a deleted tenant after its deletion, and frees its id. A tenant of that id that exists is never touched. */
+  async sweepTombstoned(id: string): Promise<void> {
+    if (!(await this.get(id))) await this.deleteRowsOf(id);
+    await this.db.deleteFrom('tenant_tombstones').where('id', '=', id).execute();
+  }
+
+  private async deleteRowsOf(id: string): Promise<void> {
+    for (const table of TENANT_TABLES) await this.db.deleteFrom(table).where('tenant_id', '=', id).execute();
   }
 
   async updateSettings(id: string, settings: TenantSettings): Promise<void> {

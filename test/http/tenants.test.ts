@@ -5,15 +5,21 @@ import { decodeJwt } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
+import { openDb } from '../../src/store/db.js';
+import { Maintenance } from '../../src/core/maintenance.js';
+import { TENANT_ID_SETTLE_S } from '../../src/core/tenant-admin.js';
+import { nowS } from '../../src/domain/time.js';
 
 for (const database of testDatabases()) {
   describe(`tenants on ${database.name}`, () => {
     let server: TestServer;
+    let databaseUrl: string;
     let rootAdmin: string;
     let acme: { id: string; secret: string; token: string };
 
     before(async () => {
-      server = await startServer(await database.create());
+      databaseUrl = await database.create();
+      server = await startServer(databaseUrl);
       rootAdmin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
       const created = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'acme', name: 'Acme Corp' }, bearer(rootAdmin)));
       assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -82,6 +88,35 @@ for (const database of testDatabases()) {
       assert.equal((await request(`${server.url}/t/doomed/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(created.body.admin_client_id, created.body.admin_client_secret) }))).status, 404);
       assert.equal((await request(`${server.url}/admin/api/v1/tenants/doomed`, { headers: bearer(rootAdmin) })).status, 404);
       assert.equal((await request(`${server.url}/admin/api/v1/tenants/default`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 409);
+    });
+
+    test('rows a request commits after its tenant was deleted are swept; until then the id is not given to a new tenant', async () => {
+      const created = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'late' }, bearer(rootAdmin)));
+      assert.equal(created.status, 201);
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/late`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 204);
+      // What a token batch that read the tenant before the deletion commits after it.
+      const db = openDb(databaseUrl);
+      try {
+        const late = { jti: `late-${Date.now()}`, tenant_id: 'late', client_id: created.body.admin_client_id, subject: created.body.admin_client_id, scope: 'admin', grant_type: 'client_credentials', kid: 'k', issued_at: nowS(), expires_at: nowS() + 3600, never_expires: 0, family_id: null, revoked_at: null, revoked_reason: null };
+        await db.kysely.insertInto('tokens').values(late).execute();
+        const again = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'late' }, bearer(rootAdmin)));
+        assert.equal(again.status, 409, 'the id is not free while late writes may land');
+        assert.match(again.body.detail, /deleted moments ago/);
+
+        // A minute on, maintenance sweeps the late rows and frees the id.
+        await db.kysely.updateTable('tenant_tombstones').set({ deleted_at: nowS() - TENANT_ID_SETTLE_S - 1 }).where('id', '=', 'late').execute();
+        await new Maintenance({ store: server.gh.store, keys: server.gh.keys, revocations: server.gh.revocations, log: server.gh.log, auditRetentionS: 86400 }).runOnce();
+        assert.equal((await db.kysely.selectFrom('tokens').select('jti').where('tenant_id', '=', 'late').execute()).length, 0, 'swept');
+        assert.equal((await db.kysely.selectFrom('tenant_tombstones').select('id').where('id', '=', 'late').execute()).length, 0, 'the id is free');
+        const reused = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'late' }, bearer(rootAdmin)));
+        assert.equal(reused.status, 201, JSON.stringify(reused.body));
+        const admin = await clientCredentialsToken(`${server.url}/t/late`, reused.body.admin_client_id, reused.body.admin_client_secret);
+        const tokens = await request(`${server.url}/t/late/admin/api/v1/tokens`, { headers: bearer(admin) });
+        assert.ok(tokens.body.items.every((t: { id: string }) => t.id !== late.jti), 'the new tenant inherits nothing');
+      } finally {
+        await db.close();
+      }
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/late`, { method: 'DELETE', headers: bearer(rootAdmin) })).status, 204);
     });
 
     test('GAM additional_parameters picks the repository at the default endpoint, only with compat.gam', async () => {
