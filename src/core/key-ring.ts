@@ -17,6 +17,7 @@ import { nowS } from '../domain/time.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { PromiseCache } from './promise-cache.js';
+import { UnknownTenantError } from '../tenancy/resolve-tenant.js';
 
 interface LoadedKey extends SigningKey {
   activatesAt: number;
@@ -204,11 +205,14 @@ export class KeyRing {
   private async read(tenantId: string): Promise<TenantKeys> {
     let rows = await this.store.keys.published(tenantId, nowS());
     if (rows.length === 0) {
-      // Nodes that meet an empty tenant together may each make a first key; the event makes
-      // every node reload, so all of them publish all such keys.
+      // A tenant's first key. Nodes that meet the empty tenant together (a cluster's first
+      // start) queue on the tenant's row, and only the first makes the key; a tenant deleted
+      // meanwhile gets none, and its requests the 404 of an unknown tenant.
       const now = nowS();
       const row = this.newKeyRow(tenantId, now, now);
       await this.feed.write(async (tx) => {
+        if (!(await tx.tenants.getForUpdate(tenantId))) throw new UnknownTenantError(`no tenant "${tenantId}"`);
+        if ((await tx.keys.published(tenantId, now)).length > 0) return;
         await tx.keys.insert(row);
         await tx.events.append({ tenantId, kind: 'keys.changed', target: row.kid, payload: {}, createdAt: now });
       });

@@ -4,6 +4,7 @@
  */
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
+import { ConfigError } from '../config.js';
 import * as core from './migrations/001-core.js';
 import * as signIn from './migrations/002-sign-in.js';
 import * as services from './migrations/003-services.js';
@@ -43,6 +44,11 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   };
   const migrator = new Migrator({ db: db.kysely, provider });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) {
+    // Kysely calls a migration it does not know "corrupted": here it means a newer Gatehouse.
+    const unknown = error instanceof Error ? /previously executed migration (\S+) is missing/.exec(error.message)?.[1] : undefined;
+    if (unknown) throw new ConfigError('GATEHOUSE_DATABASE_URL', `the database was upgraded by a newer Gatehouse (its migration ${unknown} is unknown to this version): run that version or a later one`);
+    throw error instanceof Error ? error : new Error(String(error));
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

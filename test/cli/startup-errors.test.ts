@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { tempDir } from '../helpers/databases.js';
 import { decodeJwt } from 'jose';
 import { baseEnv, freePort, runCli, spawnServer } from '../helpers/server.js';
@@ -63,6 +64,18 @@ describe('start-up failures name the variable to change', () => {
       // variable named is still the one the operator set.
       const unset = without(await env({ GATEHOUSE_DATABASE_URL: `sqlite:${file}` }), 'GATEHOUSE_SECRET_KEY', 'GATEHOUSE_DATA_DIR');
       await assertRefusedBy('GATEHOUSE_DATABASE_URL', unset, `cannot create or open the SQLite database ${file}`, args);
+    }
+  });
+
+  test('GATEHOUSE_DATABASE_URL of a database a newer Gatehouse upgraded, for serve and migrate', async () => {
+    const file = path.join(dir, 'newer.db');
+    const upgraded = await env({ GATEHOUSE_DATABASE_URL: `sqlite:${file}` });
+    assert.equal((await runCli(['migrate'], upgraded)).code, 0);
+    const db = new SQLite(file);
+    db.prepare("insert into kysely_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')").run();
+    db.close();
+    for (const args of [['serve'], ['migrate']]) {
+      await assertRefusedBy('GATEHOUSE_DATABASE_URL', upgraded, 'the database was upgraded by a newer Gatehouse (its migration 999-from-the-future is unknown to this version)', args);
     }
   });
 

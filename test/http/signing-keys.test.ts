@@ -275,6 +275,23 @@ for (const database of testDatabases()) {
       assert.deepEqual(await jwksKids(), defaultKids);
     });
 
+    test('a tenant’s first key: nodes meeting it together make one; a tenant deleted meanwhile gets none, only a 404', async () => {
+      await assert.rejects(server.gh.keys.signingKey('no-such-tenant'), (error: Error) => error.constructor.name === 'UnknownTenantError');
+      const created = await request(`${server.url}/admin/api/v1/tenants`, json('POST', { id: 'twins' }, bearer(admin)));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      // Two nodes in one process share SQLite's one writer badly; PostgreSQL is where nodes meet.
+      if (database.name === 'postgres') {
+        const other = await startServer(databaseUrl, { GATEHOUSE_SECRET_KEY: server.env.GATEHOUSE_SECRET_KEY! });
+        try {
+          await Promise.all([server.gh.keys.signingKey('twins'), other.gh.keys.signingKey('twins'), server.gh.keys.signingKey('twins')]);
+        } finally {
+          await other.close();
+        }
+      }
+      assert.equal((await request(`${server.url}/t/twins/oauth/jwks`)).body.keys.length, 1, 'one first key');
+      assert.equal((await request(`${server.url}/admin/api/v1/tenants/twins`, { method: 'DELETE', headers: bearer(admin) })).status, 204);
+    });
+
     test('`gatehouse keys list` and `keys withdraw KID` against the running server', async () => {
       const listed = await runCli(['keys', 'list'], server.env);
       assert.equal(listed.code, 0, listed.stderr);
