@@ -16,10 +16,11 @@ import type { Lockout } from './lockout.js';
 import { revokeFamiliesIn } from './tokens.js';
 import { PromiseCache } from './promise-cache.js';
 import { parseRoles } from '../domain/roles.js';
+import { DECEPTIVE_CHARACTERS } from '../domain/names.js';
 
 export type { User };
 
-const USERNAME = /^[^\u0000-\u001f\u007f\s][^\u0000-\u001f\u007f]{0,127}$/;
+const USERNAME = /^(?=[^\s])[^\u0000-\u001f\u007f]{1,128}(?<=[^\s])$/;
 
 export function userView(user: User): Record<string, unknown> {
   return {
@@ -91,7 +92,9 @@ export class UserRegistry {
   async create(tenantId: string, input: Record<string, unknown>, actor: Actor): Promise<User> {
     const errors: FieldError[] = [];
     const username = typeof input.username === 'string' ? input.username : '';
-    if (!USERNAME.test(username)) errors.push({ field: 'username', message: 'username is required: 1–128 characters, no control characters, not starting with a space' });
+    if (!USERNAME.test(username) || DECEPTIVE_CHARACTERS.test(username)) {
+      errors.push({ field: 'username', message: 'username is required: 1–128 characters, no control characters, invisible spaces or text-direction overrides, not starting or ending with a space' });
+    }
     const password = input.password;
     let passwordHash: string | null = null;
     if (password !== undefined && password !== null) {

@@ -4,6 +4,7 @@
  */
 import { apiKeyAuthType, type TenantSettings } from './tenant.js';
 import type { FieldError } from './errors.js';
+import { DECEPTIVE_CHARACTERS } from './names.js';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const AUTH_METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -247,6 +248,8 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
   const base = ctx.base;
   const clientName = stringField(input, 'client_name') ?? base?.clientName;
   if (!clientName || !clientName.trim()) throw new MetadataError('invalid_client_metadata', 'client_name', 'client_name is required');
+  // The consent page shows it: it must not pass itself off as another application's name.
+  if (clientName !== base?.clientName && DECEPTIVE_CHARACTERS.test(clientName)) throw new MetadataError('invalid_client_metadata', 'client_name', 'client_name must not contain invisible spaces or text-direction overrides');
   const clientVersion = stringField(input, 'client_version', 50) ?? base?.clientVersion ?? '1';
   if (!clientVersion.trim()) throw new MetadataError('invalid_client_metadata', 'client_version', 'client_version must not be empty');
 

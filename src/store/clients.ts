@@ -1,6 +1,7 @@
 import type { AuthMethod, Client } from '../domain/client.js';
 import { bit, json, type Executor } from './executor.js';
 import type { ClientRow } from './schema.js';
+import { nameSpellings } from '../domain/names.js';
 
 export interface ClientCutOff {
   clientId: string;
@@ -125,7 +126,8 @@ export class ClientStore {
   }
 
   async nameTaken(tenantId: string, name: string, version: string, exceptClientId?: string): Promise<boolean> {
-    let query = this.db.selectFrom('clients').select('client_id').where('tenant_id', '=', tenantId).where('name_key', '=', nameKey(name, version));
+    const keys = nameSpellings(name).flatMap((spelling) => nameSpellings(version).map((v) => nameKey(spelling, v)));
+    let query = this.db.selectFrom('clients').select('client_id').where('tenant_id', '=', tenantId).where('name_key', 'in', keys);
     if (exceptClientId) query = query.where('client_id', '!=', exceptClientId);
     return (await query.executeTakeFirst()) !== undefined;
   }

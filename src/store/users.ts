@@ -1,6 +1,7 @@
 import type { Executor } from './executor.js';
 import { bit, json } from './executor.js';
 import type { UserRow } from './schema.js';
+import { nameSpellings } from '../domain/names.js';
 
 export interface User {
   tenantId: string;
@@ -75,7 +76,8 @@ export class UserStore {
 
   /** Usernames are unique per tenant, case-insensitively. */
   async byUsername(tenantId: string, username: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('username_key', '=', username.toLowerCase()).executeTakeFirst();
+    const keys = nameSpellings(username).map((spelling) => spelling.toLowerCase());
+    const row = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('username_key', 'in', keys).executeTakeFirst();
     return row && toUser(row);
   }
 

@@ -180,6 +180,24 @@ for (const database of testDatabases()) {
         assert.ok(Array.isArray(needsBody.body.errors), 'an operation that needs a body still says so');
       });
 
+      test('names that look alike are one name: composed and decomposed accents collide; invisible and direction-changing characters, and spaces around a username, are refused', async () => {
+        const composed = `Café ${suffix()}`;
+        assert.equal((await api('POST', '/clients', { client_name: composed, grant_types: ['client_credentials'] })).status, 201);
+        assertProblem(await api('POST', '/clients', { client_name: composed.normalize('NFD'), grant_types: ['client_credentials'] }), 409, 'NFD client name');
+        assertFieldError(await api('POST', '/clients', { client_name: `pay\u202Elapyap ${suffix()}`, grant_types: ['client_credentials'] }), 'client_name');
+
+        const username = `zoë-${suffix()}`;
+        assert.equal((await api('POST', '/users', { username: username.normalize('NFD'), password: 'zoe-password-123' })).status, 201);
+        assertProblem(await api('POST', '/users', { username }), 409, 'NFC username');
+        for (const deceptive of [`trail-${suffix()} `, ` lead-${suffix()}`, `rtl\u202Eevil-${suffix()}`, `zero\u200Bwidth-${suffix()}`]) assertFieldError(await api('POST', '/users', { username: deceptive }), 'username', JSON.stringify(deceptive));
+        assert.equal((await api('POST', '/users', { username: `ZWNJ\u200Cjoins-${suffix()}` })).status, 201, 'joiners stay: scripts need them');
+
+        const client = await createClient({ grant_types: ['password'] });
+        const signIn = await tokenRequest(client.client_id, client.client_secret, { grant_type: 'password', username: username.normalize('NFC'), password: 'zoe-password-123' });
+        assert.equal(signIn.status, 200, `the user signs in typing either spelling: ${JSON.stringify(signIn.body)}`);
+        secrets.push(signIn.body.access_token);
+      });
+
       test('201 Created names the new resource in Location, which answers it', async () => {
         const name = `located-${suffix()}`;
         const creates: [string, unknown][] = [
