@@ -76,7 +76,13 @@ export async function adminPlugin(app: FastifyInstance, { gh, documented }: { gh
   resolveTenant(app, gh.tenants);
   requireAdmin(app, gh);
   // The OAuth endpoints read forms; this API takes JSON only, as its document says (415 otherwise).
-  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
+  // An empty body is no body, whatever its type says (curl -d '' sends a form type).
+  const notJson = ['application/x-www-form-urlencoded', 'text/plain'];
+  app.removeContentTypeParser(notJson);
+  app.addContentTypeParser(notJson, { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(new Problem(415, 'Unsupported media type', 'this API takes application/json request bodies'), undefined);
+  });
   app.setErrorHandler(problemErrorHandler(gh.log));
   // Unknown paths and methods under the API are problems too (RFC 9457), not the app's OAuth-shaped 404 or 405.
   app.setNotFoundHandler(async (request) => {

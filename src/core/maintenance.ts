@@ -54,7 +54,7 @@ export class Maintenance {
       await store.audit.purgeBefore(now - auditRetentionS);
       // Only the current rate-limit window is ever read; keep one more for nodes with a lagging clock.
       await store.rateLimits.purgeBefore(now - 2 * WINDOW_S);
-      for (const tenantId of await store.tenants.tombstonedBefore(now - TENANT_ID_SETTLE_S)) await store.tenants.sweepTombstoned(tenantId);
+      for (const tenantId of await store.tenants.tombstonedBefore(now - TENANT_ID_SETTLE_S)) await store.transaction((tx) => tx.tenants.sweepTombstoned(tenantId));
       if (purged) log.info({ purged }, 'purged expired token rows');
     } catch (error) {
       log.warn({ err: error }, 'maintenance pass failed; will retry');

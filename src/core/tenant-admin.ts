@@ -107,7 +107,7 @@ export class TenantAdmin {
     if (deletedAt > now - TENANT_ID_SETTLE_S) {
       throw new ConflictError(`a tenant "${id}" was deleted moments ago; its id is free again ${TENANT_ID_SETTLE_S} s after the deletion`);
     }
-    await this.store.tenants.sweepTombstoned(id);
+    await this.store.transaction((tx) => tx.tenants.sweepTombstoned(id));
   }
 
   async require(id: string): Promise<Tenant> {

@@ -200,6 +200,11 @@ export function redirectTo(request: RedirectTarget, issuer: string, values: Reco
   params.set('iss', issuer);
   const uri = request.redirectUri;
   if ((request.responseMode ?? defaultResponseMode(request.responseType)) === 'fragment') return `${uri}#${params}`;
+  return withQuery(uri, params);
+}
+
+/** A registered URI with parameters added to its query, which is kept as registered (RFC 6749 §3.1.2). */
+export function withQuery(uri: string, params: URLSearchParams): string {
   const separator = !uri.includes('?') ? '?' : uri.endsWith('?') || uri.endsWith('&') ? '' : '&';
   return `${uri}${separator}${params}`;
 }

@@ -14,9 +14,10 @@ import { apiKeyEndpoints } from './endpoints/api-keys.js';
 import { allowCrossOrigin } from '../http/cors.js';
 
 export async function oauthPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
+  // CORS first: an unknown tenant's 404 or an unreachable store's 503 must be readable too.
+  allowCrossOrigin(app);
   resolveTenant(app, gh.tenants);
   app.setErrorHandler(oauthErrorHandler(gh.log));
-  allowCrossOrigin(app);
   tokenEndpoint(app, gh);
   introspectionEndpoint(app, gh);
   revocationEndpoint(app, gh);

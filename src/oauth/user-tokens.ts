@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import type { Client } from '../domain/client.js';
 import type { TenantContext } from '../core/tenants.js';
 import type { User } from '../core/users.js';
-import type { Scope } from '../core/scopes.js';
+import type { Scope, ScopeRegistry } from '../core/scopes.js';
+import { invalidScope } from './errors.js';
 import type { KeyRing } from '../core/key-ring.js';
 import type { ServerSecret } from '../crypto/server-secret.js';
 import { randomToken } from '../crypto/random.js';
@@ -60,6 +61,18 @@ export function scopesForUser(scopes: string[], user: User, known: Map<string, S
     if (!scope) return !dropUnknown;
     return scope.roles.length === 0 || scope.roles.some((role) => user.roles.includes(role));
   });
+}
+
+/**
+ * What a user-bound grant may issue of the scopes it was granted, under the rules of now: a scope
+ * deleted since, or restricted to a role the user no longer holds, is left out (INTERFACE.md:
+ * `admin` only for users with the admin role). Nothing left is invalid_scope, never a token for
+ * nothing. The grant itself keeps its scopes, so a role given back returns them.
+ */
+export async function scopesHeldNow(scopes: ScopeRegistry, tenantId: string, user: User, granted: string[]): Promise<string[]> {
+  const held = scopesForUser(granted, user, await scopes.byName(tenantId), { dropUnknown: true });
+  if (granted.length > 0 && held.length === 0) throw invalidScope('the user no longer holds the roles the granted scopes are restricted to');
+  return held;
 }
 
 /** INTERFACE.md: refresh tokens go to clients with refresh_token in grant_types and a limit other than 0. */

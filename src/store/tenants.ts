@@ -91,10 +91,15 @@ export class TenantStore {
     return (await this.db.selectFrom('tenant_tombstones').select('id').where('deleted_at', '<', before).execute()).map((row) => row.id);
   }
 
-  /** Sweeps what was written for a deleted tenant after its deletion, and frees its id. A tenant of that id that exists is never touched. */
+  /**
+   * In a transaction: sweeps what was written for a deleted tenant after its deletion, and frees
+   * its id. Taking the tombstone first makes sweeps of one id run one at a time, and a sweep that
+   * finds it gone (another sweep freed the id, and a new tenant may own it now) does nothing.
+   */
   async sweepTombstoned(id: string): Promise<void> {
+    const taken = await this.db.deleteFrom('tenant_tombstones').where('id', '=', id).executeTakeFirst();
+    if (Number(taken.numDeletedRows) === 0) return;
     if (!(await this.get(id))) await this.deleteRowsOf(id);
-    await this.db.deleteFrom('tenant_tombstones').where('id', '=', id).execute();
   }
 
   private async deleteRowsOf(id: string): Promise<void> {

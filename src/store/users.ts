@@ -77,7 +77,9 @@ export class UserStore {
   /** Usernames are unique per tenant, case-insensitively. */
   async byUsername(tenantId: string, username: string): Promise<User | undefined> {
     const keys = nameSpellings(username).map((spelling) => spelling.toLowerCase());
-    const row = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('username_key', 'in', keys).executeTakeFirst();
+    const rows = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('username_key', 'in', keys).execute();
+    // Two spellings may both be users, made before they counted as one name: the one typed wins.
+    const row = rows.find((candidate) => candidate.username_key === keys[0]) ?? rows[0];
     return row && toUser(row);
   }
 

@@ -2,11 +2,11 @@
  * OpenID Connect RP-Initiated Logout 1.0 at /oauth/logout (the metadata's end_session_endpoint):
  * ends the browser's sign-in session, so the next sign-in asks for the password again.
  *
- * A sign-out nobody asked for is a nuisance other sites could cause with a link: without an
- * id_token_hint naming the signed-in user, the user confirms on a page whose form is CSRF-bound
- * like the login form. The browser goes back to the client only to a post_logout_redirect_uri
- * that is one of that client's registered redirect URIs (the spec's "another mechanism" of
- * registering it), with the client's `state`; any other address gets an error page, never a
+ * A sign-out nobody asked for is a nuisance other sites could cause with a link: without a
+ * verifiable id_token_hint naming the signed-in user, the user confirms on a page whose form is
+ * CSRF-bound like the login form. The browser goes back to the client only to a post_logout_redirect_uri
+ * that is one of that active client's registered redirect URIs (the spec's "another mechanism"
+ * of registering it), with the client's `state`; any other address gets an error page, never a
  * redirect.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,6 +15,7 @@ import type { Gatehouse } from '../gatehouse.js';
 import type { TenantContext } from '../core/tenants.js';
 import { nowS } from '../domain/time.js';
 import { singleValued, type Params } from '../oauth/params.js';
+import { withQuery } from '../oauth/authorization-request.js';
 import type { Csrf } from './csrf.js';
 import type { Sessions } from './sessions.js';
 import { originOf } from './html.js';
@@ -30,32 +31,33 @@ interface Hint {
 }
 
 /**
- * The user and client an id_token_hint names, if this tenant signed it. An expired ID token is a
- * fine hint (the spec expects them): only its signature and issuer must hold.
+ * The user and client an id_token_hint names, if this tenant signed it for a client that is still
+ * active. An expired ID token is a fine hint (the spec expects them). One that cannot be verified
+ * (signed by a key since retired, or not ours at all) counts as no hint: the user confirms.
  */
-async function hinted(gh: Gatehouse, tenant: TenantContext, idToken: string): Promise<Hint> {
+async function hinted(gh: Gatehouse, tenant: TenantContext, idToken: string): Promise<Hint | undefined> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
       idToken,
       async (header) => {
         const key = header.kid ? await gh.keys.publicKey(tenant.tenant.id, header.kid) : undefined;
-        if (!key) throw new PageError(400, 'id_token_hint was signed with a key this server does not know.');
+        if (!key) throw new Error('unknown signing key');
         return key;
       },
       { typ: 'JWT', issuer: tenant.issuer, algorithms: ['ES256'], requiredClaims: ['sub', 'aud'] },
     ));
   } catch (error) {
-    if (error instanceof PageError) throw error;
-    if (!(error instanceof joseErrors.JWTExpired)) throw new PageError(400, 'id_token_hint is not an ID token this server issued.');
+    if (!(error instanceof joseErrors.JWTExpired)) return undefined;
     payload = error.payload;
   }
   const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-  if (typeof payload.sub !== 'string' || typeof audience !== 'string') throw new PageError(400, 'id_token_hint is not an ID token this server issued.');
-  return { subject: payload.sub, clientId: audience };
+  if (typeof payload.sub !== 'string' || typeof audience !== 'string') return undefined;
+  const client = await gh.clients.get(tenant.tenant.id, audience);
+  return client?.active ? { subject: payload.sub, clientId: audience } : undefined;
 }
 
-/** Where to send the browser afterwards, if the request named a place the client registered. */
+/** Where to send the browser afterwards, if the request named a place an active client registered. */
 async function returnAddress(gh: Gatehouse, tenant: TenantContext, params: Params, hint: Hint | undefined): Promise<string | undefined> {
   if (params.client_id !== undefined && hint && hint.clientId !== params.client_id) throw new PageError(400, 'client_id is not the client the id_token_hint was issued to.');
   const uri = params.post_logout_redirect_uri;
@@ -63,11 +65,9 @@ async function returnAddress(gh: Gatehouse, tenant: TenantContext, params: Param
   const clientId = params.client_id ?? hint?.clientId;
   if (clientId === undefined) throw new PageError(400, 'post_logout_redirect_uri needs client_id or id_token_hint to say whose address it is.');
   const client = await gh.clients.get(tenant.tenant.id, clientId);
-  if (!client || !client.redirectUris.includes(uri)) throw new PageError(400, 'post_logout_redirect_uri is not one of the application’s registered redirect URIs.');
-  if (params.state === undefined) return uri;
-  const url = new URL(uri);
-  url.searchParams.append('state', params.state);
-  return url.toString();
+  // A deactivated client's addresses are no longer trusted: it may have been deactivated for losing them.
+  if (!client || !client.active || !client.redirectUris.includes(uri)) throw new PageError(400, 'post_logout_redirect_uri is not one of the application’s registered redirect URIs.');
+  return params.state === undefined ? uri : withQuery(uri, new URLSearchParams({ state: params.state }));
 }
 
 export function logoutRoutes(app: FastifyInstance, gh: Gatehouse, csrf: Csrf, sessions: Sessions): void {

@@ -12,6 +12,7 @@ import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET, startServer, type TestServer } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request, type JsonResponse } from '../helpers/oauth.js';
 import { within } from '../helpers/deadline.js';
+import { openDb } from '../../src/store/db.js';
 
 const API = '/admin/api/v1';
 const DAY_S = 86400;
@@ -45,12 +46,14 @@ function assertFieldError(response: JsonResponse, field: string, context = ''): 
 for (const database of testDatabases()) {
   describe(`admin API on ${database.name}`, () => {
     let server: TestServer;
+    let databaseUrl: string;
     let adminToken: string;
     /** Every secret the suite received: none may appear in the audit log. */
     const secrets: string[] = [];
 
     before(async () => {
-      server = await startServer(await database.create());
+      databaseUrl = await database.create();
+      server = await startServer(databaseUrl);
       adminToken = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
     });
     after(() => server.close());
@@ -157,6 +160,13 @@ for (const database of testDatabases()) {
         ];
         for (const [init, status] of bodies) assertProblem(await request(url, init), status, String(init.body));
         assert.equal((await api('GET', '/clients?limit=500')).body.items.filter((c: { client_name: string }) => c.client_name === 'Form').length, 0, 'nothing was created');
+        // An empty body is no body, whatever its type says (curl -d '' sends a form type).
+        const client = await createClient();
+        for (const type of ['application/x-www-form-urlencoded', 'text/plain;charset=UTF-8']) {
+          const rotated = await request(`${server.url}${API}/clients/${client.client_id}/secret`, { method: 'POST', headers: { 'content-type': type, ...bearer(adminToken) }, body: '' });
+          assert.equal(rotated.status, 200, `${type}: ${JSON.stringify(rotated.body)}`);
+          secrets.push(rotated.body.client_secret);
+        }
         // INTERFACE.md: a 400 names what is wrong in errors[], malformed JSON and a __proto__ key included.
         for (const body of ['{"client_name":', '{"client_name":"Proto","__proto__":{"x":1}}']) {
           const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body });
@@ -193,9 +203,25 @@ for (const database of testDatabases()) {
         assert.equal((await api('POST', '/users', { username: `ZWNJ\u200Cjoins-${suffix()}` })).status, 201, 'joiners stay: scripts need them');
 
         const client = await createClient({ grant_types: ['password'] });
-        const signIn = await tokenRequest(client.client_id, client.client_secret, { grant_type: 'password', username: username.normalize('NFC'), password: 'zoe-password-123' });
-        assert.equal(signIn.status, 200, `the user signs in typing either spelling: ${JSON.stringify(signIn.body)}`);
-        secrets.push(signIn.body.access_token);
+        const signInAs = async (name: string, password: string) => {
+          const response = await tokenRequest(client.client_id, client.client_secret, { grant_type: 'password', username: name, password });
+          if (response.body.access_token) secrets.push(response.body.access_token);
+          return response;
+        };
+        assert.equal((await signInAs(username.normalize('NFC'), 'zoe-password-123')).status, 200, 'the user signs in typing either spelling');
+
+        // Two users whose names differ only so were possible before: each still signs in with the spelling they have.
+        const twin = await api('POST', '/users', { username: `twin-${suffix()}`, password: 'twin-password-123' });
+        const db = openDb(databaseUrl);
+        try {
+          await db.kysely.updateTable('users').set({ username: username.normalize('NFC'), username_key: username.normalize('NFC').toLowerCase() }).where('id', '=', twin.body.id).execute();
+        } finally {
+          await db.close();
+        }
+        const asTwin = await signInAs(username.normalize('NFC'), 'twin-password-123');
+        assert.equal(asTwin.status, 200, JSON.stringify(asTwin.body));
+        assert.equal(asTwin.body.user_guid, twin.body.id);
+        assert.equal((await signInAs(username.normalize('NFD'), 'zoe-password-123')).status, 200);
       });
 
       test('201 Created names the new resource in Location, which answers it', async () => {

@@ -18,12 +18,13 @@ for (const database of testDatabases()) {
   describe(`RP-initiated logout on ${database.name}`, () => {
     let server: TestServer;
     let app: { id: string; secret: string };
+    let admin: string;
 
     before(async () => {
       server = await startServer(await database.create());
-      const admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
+      admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
       assert.equal((await request(`${server.url}/admin/api/v1/users`, json('POST', user, bearer(admin)))).status, 201);
-      const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Logout app', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], scope: 'openid profile' }, bearer(admin)));
+      const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Logout app', redirect_uris: [REDIRECT, `${REDIRECT}?x=a%20b&flag`], grant_types: ['authorization_code'], scope: 'openid profile' }, bearer(admin)));
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
       app = { id: registered.body.client_id, secret: registered.body.client_secret };
     });
@@ -89,14 +90,12 @@ for (const database of testDatabases()) {
       assert.equal(await stillSignedIn(browser), false);
     });
 
-    test('an address the client did not register, another client’s hint, or a forged hint: an error page, and the session stays', async () => {
+    test('an address the client did not register, or a client_id the hint was not issued to: an error page, and the session stays', async () => {
       const { browser, idToken } = await signedIn();
       const refused = [
         logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/' }),
         logoutUrl({ post_logout_redirect_uri: REDIRECT }),
         logoutUrl({ id_token_hint: idToken, client_id: ADMIN_ID }),
-        logoutUrl({ id_token_hint: `${idToken.slice(0, -4)}AAAA` }),
-        logoutUrl({ id_token_hint: 'not-a-jwt' }),
       ];
       for (const url of refused) {
         const page = await browser.go(url);
@@ -104,6 +103,34 @@ for (const database of testDatabases()) {
         assert.equal(page.response.headers.get('location'), null);
       }
       assert.equal(await stillSignedIn(browser), true);
+    });
+
+    test('a hint that cannot be verified (forged, not a JWT, its key retired) counts as none: the user confirms', async () => {
+      const { browser, idToken } = await signedIn();
+      for (const hint of [`${idToken.slice(0, -4)}AAAA`, 'not-a-jwt']) {
+        const page = await browser.go(logoutUrl({ id_token_hint: hint, client_id: app.id, post_logout_redirect_uri: REDIRECT }));
+        assert.equal(page.response.status, 200, hint);
+        assert.match(page.body, /name="decision" value="logout"/);
+      }
+      assert.equal(await stillSignedIn(browser), true);
+    });
+
+    test('the state joins a registered query as it is; a deactivated client’s addresses and hints are not trusted', async () => {
+      const { browser, idToken } = await signedIn();
+      const withQuery = `${REDIRECT}?x=a%20b&flag`;
+      const back = await browser.go(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: withQuery, state: 'q s' }));
+      assert.equal(back.url, `${withQuery}&state=q+s`);
+
+      const again = await signedIn();
+      assert.equal((await request(`${server.url}/admin/api/v1/clients/${app.id}`, json('PATCH', { active: false }, bearer(admin)))).status, 200);
+      try {
+        assert.equal((await again.browser.go(logoutUrl({ client_id: app.id, post_logout_redirect_uri: REDIRECT }))).response.status, 400);
+        const hinted = await again.browser.go(logoutUrl({ id_token_hint: again.idToken }));
+        assert.match(hinted.body, /name="decision" value="logout"/, 'its ID token no longer signs anyone out unasked');
+      } finally {
+        assert.equal((await request(`${server.url}/admin/api/v1/clients/${app.id}`, json('PATCH', { active: true }, bearer(admin)))).status, 200);
+      }
+      assert.equal(await stillSignedIn(again.browser), true);
     });
 
     test('a browser that is not signed in is told it is signed out, or sent back', async () => {

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
 import { testDatabases } from '../helpers/databases.js';
 import { ADMIN_ID, ADMIN_SECRET } from '../helpers/server.js';
 import { basic, bearer, clientCredentialsToken, form, json, request } from '../helpers/oauth.js';
@@ -136,9 +137,13 @@ for (const database of testDatabases()) {
     });
 
     test('admin API authorization: a user who loses the admin role loses admin at once, in live tokens and refreshes', async () => {
-      const app = await world.register({ client_name: 'Admin console app', grant_types: ['password', 'refresh_token'], response_types: [], scope: 'admin openid', refresh_token_limit: null });
+      const app = await world.register({ client_name: 'Admin console app', grant_types: ['password', 'refresh_token'], response_types: [], scope: 'admin openid', refresh_token_limit: null, api_key_enabled: true });
       const user = await world.adminApi('/users', json('POST', { username: 'deputy', password: 'deputy-password-1', roles: ['admin'] }, bearer(world.admin)));
       assert.equal(user.status, 201, JSON.stringify(user.body));
+      const key = await world.adminApi(`/users/${user.body.id}/api-keys`, json('POST', { client_id: app.id }, bearer(world.admin)));
+      assert.equal(key.status, 201, JSON.stringify(key.body));
+      const exchangeKey = () => request(`${world.url}/oauth/token`, form({ grant_type: 'password', authentication_type_name: 'apikey', api_key: key.body.api_key }, { authorization: basic(app.id, app.secret) }));
+      assert.equal((await exchangeKey()).body.scope, 'admin openid', 'control');
       const signIn = await request(`${world.url}/oauth/token`, form({ grant_type: 'password', username: 'deputy', password: 'deputy-password-1' }, { authorization: basic(app.id, app.secret) }));
       assert.equal(signIn.body.scope, 'admin openid', JSON.stringify(signIn.body));
       assert.equal((await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(signIn.body.access_token) })).status, 200, 'control');
@@ -155,6 +160,9 @@ for (const database of testDatabases()) {
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
       assert.equal(refreshed.body.scope, 'openid');
       assert.equal((await request(`${world.url}/admin/api/v1/clients`, { headers: bearer(refreshed.body.access_token) })).status, 403);
+      const fromKey = await exchangeKey();
+      assert.equal(fromKey.body.scope, 'openid', 'a key made while the user held admin no longer yields it');
+      assert.equal(decodeJwt(fromKey.body.access_token).scope, 'openid', 'nor does the token itself claim it');
 
       assert.equal((await roles(['admin'])).status, 200);
       const restored = await refresh(refreshed.body.refresh_token);

@@ -56,12 +56,12 @@ function withoutScope({ scope: _scope, ...rest }: Params): Params {
 }
 
 /**
- * GAM's `additional_parameters` (seed 001), read at the default tenant's endpoint with compat.gam
- * on: `Repository` sends the request to that tenant, and `AuthenticationTypeName` names the
- * authentication type as `authentication_type_name` does, unless that is sent as well.
+ * GAM's `additional_parameters` (seed 001), read where compat.gam is on: `AuthenticationTypeName`
+ * names the authentication type as `authentication_type_name` does (unless that is sent as
+ * well), and at the default tenant's endpoint `Repository` sends the request to that tenant.
  */
 async function gamSelection(gh: Gatehouse, tenant: TenantContext, params: Params): Promise<{ tenant: TenantContext; params: Params }> {
-  if (params.additional_parameters === undefined || tenant.tenant.id !== DEFAULT_TENANT_ID || !tenant.tenant.settings.compat.gam) return { tenant, params };
+  if (params.additional_parameters === undefined || !tenant.tenant.settings.compat.gam) return { tenant, params };
   let additional: { Repository?: unknown; AuthenticationTypeName?: unknown };
   try {
     additional = JSON.parse(params.additional_parameters) as typeof additional;
@@ -72,7 +72,7 @@ async function gamSelection(gh: Gatehouse, tenant: TenantContext, params: Params
   const { Repository: repository, AuthenticationTypeName: authType } = additional;
   if (authType !== undefined && typeof authType !== 'string') throw invalidRequest('additional_parameters.AuthenticationTypeName must be a string');
   const withAuthType = authType === undefined || params.authentication_type_name !== undefined ? params : { ...params, authentication_type_name: authType };
-  if (repository === undefined) return { tenant, params: withAuthType };
+  if (repository === undefined || tenant.tenant.id !== DEFAULT_TENANT_ID) return { tenant, params: withAuthType };
   // Tenant ids are lower case; GAM's Repository GUIDs are compared without case.
   const selected = typeof repository === 'string' ? await gh.tenants.get(repository.toLowerCase()) : undefined;
   if (!selected || !selected.tenant.settings.compat.gam) throw invalidRequest('additional_parameters.Repository names no tenant that accepts GAM requests');

@@ -13,7 +13,7 @@ import type { TenantContext } from '../../core/tenants.js';
 import { keyBoundLifetime } from '../../core/api-keys.js';
 import { invalidGrant, invalidRequest, type OAuthError } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
-import { clientMayRefresh } from '../user-tokens.js';
+import { clientMayRefresh, scopesHeldNow } from '../user-tokens.js';
 import { randomId } from '../../crypto/random.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 
@@ -51,15 +51,17 @@ async function exchange(ctx: TokenRequestContext, apiKey: string): Promise<Token
   }
   const found = await services.apiKeys.check(tenant.tenant.id, client, apiKey);
   if (!found) throw invalidGrant('the API key is invalid');
-  const scopes = grantedScopes(params.scope, found.row.scope ? found.row.scope.split(' ') : []);
+  const requested = grantedScopes(params.scope, found.row.scope ? found.row.scope.split(' ') : []);
+  // A key holds the scopes its user held when it was made; its tokens, the ones the user holds now.
+  const scopes = await scopesHeldNow(services.scopes, tenant.tenant.id, found.user, requested);
   // Dated after the user's last cut-off, as access tokens are: a grant started in the same second
   // as a re-enable must not be born revoked.
   const authTime = Math.max(nowS(), found.user.notBefore + 1);
   const familyId = randomId();
-  const minted = await services.userTokens.mint({ tenant, client, user: found.user, scopes, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client), lifetimeS: keyBoundLifetime(found.row, client) });
+  const minted = await services.userTokens.mint({ tenant, client, user: found.user, scopes, refreshScopes: requested, grantType: 'api_key', familyId, authTime, withRefreshToken: clientMayRefresh(client), lifetimeS: keyBoundLifetime(found.row, client) });
   const response = await services.feed.write(async (tx) => {
     await services.apiKeys.recordUse(tx, found);
-    await services.userTokens.startFamily(tx, tenant, client, found.user, { id: familyId, authTime, scopes, apiKeyId: found.row.id });
+    await services.userTokens.startFamily(tx, tenant, client, found.user, { id: familyId, authTime, scopes: requested, apiKeyId: found.row.id });
     return services.userTokens.record(tx, minted);
   });
   return { ...response, user_guid: found.user.id };

@@ -7,7 +7,7 @@ import { nowS } from '../../domain/time.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { checkVerifier } from '../pkce.js';
 import { narrowedScopes } from '../scopes.js';
-import { clientMayRefresh } from '../user-tokens.js';
+import { clientMayRefresh, scopesHeldNow } from '../user-tokens.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
 import { revokeFamiliesIn } from '../../core/tokens.js';
@@ -29,13 +29,15 @@ export const authorizationCodeGrant: Grant = {
     // code already used or expired gets no tokens, so it costs no signature either.
     const granted = code.scope ? code.scope.split(' ') : [];
     // The refresh token keeps what the user granted, as a narrowed refresh's successor does (RFC 6749 §6).
-    const scopes = narrowedScopes(params.scope, granted);
+    const narrowed = narrowedScopes(params.scope, granted);
     const redeemable = code.used_at === null && Number(code.expires_at) > now;
-    const minted = !redeemable ? undefined : await services.userTokens.mint({
+    const user = redeemable ? requireLiveUser(await services.users.get(tenant.tenant.id, code.user_id), code.auth_time) : undefined;
+    const minted = !user ? undefined : await services.userTokens.mint({
       tenant,
       client,
-      user: requireLiveUser(await services.users.get(tenant.tenant.id, code.user_id), code.auth_time),
-      scopes,
+      user,
+      // A role taken away in the minute since the consent is gone from the token too.
+      scopes: await scopesHeldNow(services.scopes, tenant.tenant.id, user, narrowed),
       grantType: 'authorization_code',
       familyId: code.family_id,
       authTime: Number(code.auth_time),

@@ -7,8 +7,8 @@
  */
 import { isConfidential } from '../../domain/client.js';
 import { nowS } from '../../domain/time.js';
-import { invalidGrant, invalidRequest, invalidScope } from '../errors.js';
-import { scopesForUser } from '../user-tokens.js';
+import { invalidGrant, invalidRequest } from '../errors.js';
+import { scopesHeldNow } from '../user-tokens.js';
 import { grantedScopes } from '../scopes.js';
 import type { Grant, TokenRequestContext, TokenResponse } from './types.js';
 import { requireLiveUser } from './user-check.js';
@@ -45,11 +45,8 @@ export const refreshTokenGrant: Grant = {
     // one live refresh token, so nothing else spends from it unless this rotation fails).
     const left = family.refresh_count_left;
     const user = row.rotated_at !== null ? undefined : requireLiveUser(await services.users.get(tenant.tenant.id, family.user_id), Number(family.auth_time));
-    // Every refresh applies the rules of now, not of the sign-in: a scope deleted since, or
-    // restricted to a role the user no longer holds, is left out (INTERFACE.md: `admin` only
-    // for users with the admin role). The successor keeps the grant, so a role given back returns it.
-    const scopes = user ? scopesForUser(requested, user, await services.scopes.byName(tenant.tenant.id), { dropUnknown: true }) : requested;
-    if (requested.length > 0 && scopes.length === 0) throw invalidScope('the user no longer holds the roles the requested scopes are restricted to');
+    // Every refresh applies the rules of now, not of the sign-in; the successor keeps the grant.
+    const scopes = user ? await scopesHeldNow(services.scopes, tenant.tenant.id, user, requested) : requested;
     const minted = !user ? undefined : await userTokens.mint({
       tenant,
       client,
