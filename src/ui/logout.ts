@@ -4,10 +4,10 @@
  *
  * A sign-out nobody asked for is a nuisance other sites could cause with a link: without a
  * verifiable id_token_hint naming the signed-in user, the user confirms on a page whose form is
- * CSRF-bound like the login form. The browser goes back to the client only to a post_logout_redirect_uri
- * that is one of that active client's registered redirect URIs (the spec's "another mechanism"
- * of registering it), with the client's `state`; any other address gets an error page, never a
- * redirect.
+ * CSRF-bound like the login form. The browser goes back to the client only to a
+ * post_logout_redirect_uri that is one of that active client's registered redirect URIs (the
+ * spec's "another mechanism" of registering it), with the client's `state`; any other address
+ * gets an error page, never a redirect.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
@@ -21,7 +21,7 @@ import type { Sessions } from './sessions.js';
 import { originOf } from './html.js';
 import { logoutPage, PageError, signedOutPage } from './pages.js';
 
-export const LOGOUT_PATH = '/oauth/logout';
+const LOGOUT_PATH = '/oauth/logout';
 /** The confirmation form is the same for every sign-out of a browser: its token binds it to the browser only. */
 const CONFIRMATION = 'logout';
 
