@@ -175,7 +175,7 @@ async function seedHolders(db: Kysely<Database>, now: number): Promise<void> {
   const clients: ClientRow[] = Array.from({ length: CLIENTS }, (_, i) => ({
     tenant_id: DEFAULT_TENANT_ID, client_id: clientId(i), client_name: clientId(i), client_version: '1', name_key: JSON.stringify([clientId(i), '1']), description: null,
     token_endpoint_auth_method: 'client_secret_basic', secret_hash: null, secret_expires_at: 0, previous_secret_hash: null, previous_secret_expires_at: null,
-    redirect_uris: '[]', grant_types: '["client_credentials"]', response_types: '[]', access_token_lifetime: 3600, refresh_token_limit: 0, require_pkce: null,
+    redirect_uris: '[]', post_logout_redirect_uris: '[]', grant_types: '["client_credentials"]', response_types: '[]', access_token_lifetime: 3600, refresh_token_limit: 0, require_pkce: null,
     active: 1, not_before: 0, api_key_enabled: 0, api_key_timeout_hours: 0, api_key_allowed_auth_type: null, api_key_scope_customization: 0,
     registration_token_hash: null, created_at: now, updated_at: now,
   }));

@@ -33,6 +33,7 @@ const clientFields = {
   description: Nullable(Type.String({ maxLength: 2000 })),
   token_endpoint_auth_method: Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')]),
   redirect_uris: Type.Array(Type.String()),
+  post_logout_redirect_uris: Type.Array(Type.String({ description: 'where /oauth/logout may send the browser back, besides redirect_uris (OpenID Connect RP-Initiated Logout)' })),
   grant_types: Type.Array(Type.String()),
   response_types: Type.Array(Type.String()),
   scope: Type.String({ description: 'space-separated scopes associated with the client' }),

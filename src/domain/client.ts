@@ -31,6 +31,8 @@ export interface Client {
   /** The secret a rotation replaced, still accepted until `expiresAt` so clients can switch without downtime. */
   previousSecret: PreviousSecret | null;
   redirectUris: string[];
+  /** Where /oauth/logout may send the browser back, besides the redirect URIs. */
+  postLogoutRedirectUris: string[];
   grantTypes: string[];
   responseTypes: string[];
   scopes: string[];
@@ -79,6 +81,7 @@ export interface ClientMetadata {
   description: string | null;
   tokenEndpointAuthMethod: AuthMethod;
   redirectUris: string[];
+  postLogoutRedirectUris: string[];
   grantTypes: string[];
   responseTypes: string[];
   scopes: string[] | undefined;
@@ -298,6 +301,12 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     throw new MetadataError('invalid_redirect_uri', 'redirect_uris', 'at least one redirect URI is required for authorization_code and implicit');
   }
 
+  const postLogoutRedirectUris = stringList(input, 'post_logout_redirect_uris') ?? base?.postLogoutRedirectUris ?? [];
+  for (const uri of postLogoutRedirectUris) {
+    const error = redirectUriError(uri, ctx.settings);
+    if (error) throw new MetadataError('invalid_client_metadata', 'post_logout_redirect_uris', error);
+  }
+
   let scopes: string[] | undefined = base?.scopes;
   if (has(input, 'scope')) {
     const raw = input.scope;
@@ -321,6 +330,7 @@ export function parseClientMetadata(input: Input, ctx: MetadataContext): ClientM
     description: has(input, 'description') ? (input.description === null ? null : (stringField(input, 'description', 2000) ?? null)) : (base?.description ?? null),
     tokenEndpointAuthMethod: method,
     redirectUris,
+    postLogoutRedirectUris,
     grantTypes,
     responseTypes,
     scopes,
@@ -345,6 +355,7 @@ export function metadataOf(client: Client): ClientMetadata {
     description: client.description,
     tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
     redirectUris: client.redirectUris,
+    postLogoutRedirectUris: client.postLogoutRedirectUris,
     grantTypes: client.grantTypes,
     responseTypes: client.responseTypes,
     scopes: client.scopes,
@@ -366,6 +377,7 @@ export function clientView(client: Client, effectiveRequirePkce: boolean): Recor
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     client_type: isConfidential(client) ? 'confidential' : 'public',
     redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
     grant_types: client.grantTypes,
     response_types: client.responseTypes,
     scope: client.scopes.join(' '),

@@ -17,6 +17,7 @@ import * as signingKeyWithdrawal from './migrations/009-signing-key-withdrawal.j
 import * as clientSecretOverlap from './migrations/010-client-secret-overlap.js';
 import * as serviceNameKeys from './migrations/011-service-name-keys.js';
 import * as tenantTombstones from './migrations/012-tenant-tombstones.js';
+import * as postLogoutRedirectUris from './migrations/013-post-logout-redirect-uris.js';
 
 type Step = { up: (db: any, dialect: Db['dialect']) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -32,6 +33,7 @@ const steps: Record<string, Step> = {
   '010-client-secret-overlap': clientSecretOverlap,
   '011-service-name-keys': serviceNameKeys,
   '012-tenant-tombstones': tenantTombstones,
+  '013-post-logout-redirect-uris': postLogoutRedirectUris,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -48,6 +48,7 @@ export interface ClientRow {
   previous_secret_hash: string | null;
   previous_secret_expires_at: number | null;
   redirect_uris: string;
+  post_logout_redirect_uris: string;
   grant_types: string;
   response_types: string;
   access_token_lifetime: number | null;

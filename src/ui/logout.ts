@@ -5,9 +5,9 @@
  * A sign-out nobody asked for is a nuisance other sites could cause with a link: without a
  * verifiable id_token_hint naming the signed-in user, the user confirms on a page whose form is
  * CSRF-bound like the login form. The browser goes back to the client only to a
- * post_logout_redirect_uri that is one of that active client's registered redirect URIs (the
- * spec's "another mechanism" of registering it), with the client's `state`; any other address
- * gets an error page, never a redirect.
+ * post_logout_redirect_uri that active client registered: one of its post_logout_redirect_uris
+ * (§3.1), or of its redirect URIs (the spec's "another mechanism"), with the client's `state`;
+ * any other address gets an error page, never a redirect.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
@@ -66,7 +66,8 @@ async function returnAddress(gh: Gatehouse, tenant: TenantContext, params: Param
   if (clientId === undefined) throw new PageError(400, 'post_logout_redirect_uri needs client_id or id_token_hint to say whose address it is.');
   const client = await gh.clients.get(tenant.tenant.id, clientId);
   // A deactivated client's addresses are no longer trusted: it may have been deactivated for losing them.
-  if (!client || !client.active || !client.redirectUris.includes(uri)) throw new PageError(400, 'post_logout_redirect_uri is not one of the application’s registered redirect URIs.');
+  const registered = client ? [...client.postLogoutRedirectUris, ...client.redirectUris] : [];
+  if (!client?.active || !registered.includes(uri)) throw new PageError(400, 'post_logout_redirect_uri is not one the application registered (post_logout_redirect_uris or redirect_uris).');
   return params.state === undefined ? uri : withQuery(uri, new URLSearchParams({ state: params.state }));
 }
 

@@ -12,6 +12,7 @@ import { basic, bearer, clientCredentialsToken, form, json, request } from '../h
 import { FormClient, parseForm, signIn } from '../helpers/forms.js';
 
 const REDIRECT = 'https://app.example/cb';
+const BYE = 'https://app.example/signed-out';
 const user = { username: 'lena', password: 'lena-password-1' };
 
 for (const database of testDatabases()) {
@@ -24,7 +25,7 @@ for (const database of testDatabases()) {
       server = await startServer(await database.create());
       admin = await clientCredentialsToken(server.url, ADMIN_ID, ADMIN_SECRET);
       assert.equal((await request(`${server.url}/admin/api/v1/users`, json('POST', user, bearer(admin)))).status, 201);
-      const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Logout app', redirect_uris: [REDIRECT, `${REDIRECT}?x=a%20b&flag`], grant_types: ['authorization_code'], scope: 'openid profile' }, bearer(admin)));
+      const registered = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Logout app', redirect_uris: [REDIRECT, `${REDIRECT}?x=a%20b&flag`], post_logout_redirect_uris: [BYE], grant_types: ['authorization_code'], scope: 'openid profile' }, bearer(admin)));
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
       app = { id: registered.body.client_id, secret: registered.body.client_secret };
     });
@@ -131,6 +132,20 @@ for (const database of testDatabases()) {
         assert.equal((await request(`${server.url}/admin/api/v1/clients/${app.id}`, json('PATCH', { active: true }, bearer(admin)))).status, 200);
       }
       assert.equal(await stillSignedIn(again.browser), true);
+    });
+
+    test('post_logout_redirect_uris (RP-Initiated Logout §3.1): registered, shown, validated, and returned to', async () => {
+      const shown = await request(`${server.url}/admin/api/v1/clients/${app.id}`, { headers: bearer(admin) });
+      assert.deepEqual(shown.body.post_logout_redirect_uris, [BYE]);
+      const { browser, idToken } = await signedIn();
+      const back = await browser.go(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: BYE, state: 'bye' }));
+      assert.equal(back.url, `${BYE}?state=bye`);
+      assert.equal(await stillSignedIn(browser), false);
+      for (const uri of ['https://app.example/bye#fragment', 'not a uri']) {
+        const refused = await request(`${server.url}/oauth/register`, json('POST', { client_name: 'Bad logout', redirect_uris: [REDIRECT], post_logout_redirect_uris: [uri] }, bearer(admin)));
+        assert.equal(refused.status, 400, uri);
+        assert.equal(refused.body.error, 'invalid_client_metadata', uri);
+      }
     });
 
     test('a browser that is not signed in is told it is signed out, or sent back', async () => {

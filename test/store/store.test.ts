@@ -29,6 +29,7 @@ function client(tenantId: string, clientId: string, name = 'App', version = '1')
     secretExpiresAt: 0,
     previousSecret: null,
     redirectUris: ['https://app.example/cb'],
+    postLogoutRedirectUris: [],
     grantTypes: ['authorization_code', 'refresh_token'],
     responseTypes: ['code'],
     scopes: [],

@@ -25,6 +25,7 @@ export interface Client {
   client_type: 'confidential' | 'public';
   token_endpoint_auth_method: string;
   redirect_uris: string[];
+  post_logout_redirect_uris: string[];
   grant_types: string[];
   response_types: string[];
   scope: string;
@@ -84,6 +85,7 @@ function clientFields(editing: boolean, managed = false): Field[] {
       ],
     },
     { kind: 'lines', name: 'redirect_uris', label: 'Redirection URLs', hint: 'One per line; needed for the authorization code and implicit grants.' },
+    { kind: 'lines', name: 'post_logout_redirect_uris', label: 'Sign-out redirection URLs', hint: 'Optional, one per line: where signing out may send users back, besides the redirection URLs.' },
     { kind: 'checkboxes', name: 'grant_types', label: 'Allowed grants', options: GRANTS.map(option) },
     { kind: 'checkboxes', name: 'response_types', label: 'Response types', hint: 'code for the authorization code grant, token for implicit.', options: ['code', 'token'].map(option) },
     { kind: 'words', name: 'scope', label: 'Scopes', hint: 'Space-separated; or use Associate scopes on the list.' },
