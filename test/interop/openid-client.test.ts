@@ -166,6 +166,22 @@ for (const database of testDatabases()) {
       });
     });
 
+    test('RP-Initiated Logout: openid-client builds the end-session URL from discovery; the sign-in session ends and the browser returns with its state', async () => {
+      const browser = new FormClient(server.url);
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const authorizeUrl = (challenge: string) => client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: SCOPE, code_challenge: challenge, code_challenge_method: 'S256', state: 'in' }).href;
+      const callback = await signIn(browser, authorizeUrl(await client.calculatePKCECodeChallenge(codeVerifier)), olivia);
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: 'in' });
+
+      const state = client.randomState();
+      const endSession = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT, state });
+      assert.ok(endSession.href.startsWith(`${server.url}/oauth/logout?`), endSession.href);
+      const back = await browser.go(endSession.href);
+      assert.equal(back.url, `${REDIRECT}?state=${state}`);
+      const again = await browser.go(authorizeUrl(await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier())));
+      assert.match(again.body, /name="password"/, 'signed out: the next authorization asks for the password');
+    });
+
     test('a consent with a scope unticked: the token and UserInfo follow what was granted', async () => {
       const { callback, codeVerifier, state, nonce } = await authorize(olivia, { untick: ['email'], prompt: 'consent' });
       const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
