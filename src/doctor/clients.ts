@@ -14,8 +14,8 @@ const SECRET_EXPIRY_NOTICE_S = 7 * 86_400;
 /** What the fixes propose: the new secret lives 90 days, the replaced one keeps working one more day. */
 const ROTATION = { previous_secret_valid_for_s: 86_400, expires_in_s: 90 * 86_400 };
 
-function insecureRedirectUris(client: Client): string[] {
-  return client.redirectUris.filter((uri) => {
+function insecure(uris: string[]): string[] {
+  return uris.filter((uri) => {
     try {
       const url = new URL(uri);
       return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
@@ -23,6 +23,11 @@ function insecureRedirectUris(client: Client): string[] {
       return false;
     }
   });
+}
+
+/** `uris` with those in `overHttp` moved to https. */
+function toHttps(uris: string[], overHttp: string[]): string[] {
+  return uris.map((uri) => (overHttp.includes(uri) ? uri.replace(/^http:/i, 'https:') : uri));
 }
 
 /** grant_types without `removed`, falling back to `replacement`, with the response_types that go with them. */
@@ -117,14 +122,24 @@ export function clientFindings(scan: TenantScan): Finding[] {
         fix: call('PATCH', at, { api_key_timeout_hours: 720 }),
       });
     }
-    const insecure = insecureRedirectUris(client);
-    if (insecure.length > 0) {
+    const overHttp = insecure(client.redirectUris);
+    if (overHttp.length > 0) {
       add({
         severity: 'high',
         check: 'client.http-redirect-uri',
         reference: 'RFC 9700 §2.6',
-        problem: `redirect URIs over http on non-loopback hosts send codes and tokens unencrypted: ${insecure.join(', ')}`,
-        fix: call('PATCH', at, { redirect_uris: client.redirectUris.map((uri) => (insecure.includes(uri) ? uri.replace(/^http:/i, 'https:') : uri)) }),
+        problem: `redirect URIs over http on non-loopback hosts send codes and tokens unencrypted: ${overHttp.join(', ')}`,
+        fix: call('PATCH', at, { redirect_uris: toHttps(client.redirectUris, overHttp) }),
+      });
+    }
+    const signOutOverHttp = insecure(client.postLogoutRedirectUris);
+    if (signOutOverHttp.length > 0) {
+      add({
+        severity: 'medium',
+        check: 'client.http-post-logout-redirect-uri',
+        reference: 'RFC 9700 §2.6',
+        problem: `sign-out return addresses over http on non-loopback hosts can be rewritten on the way (the state they carry too): ${signOutOverHttp.join(', ')}`,
+        fix: call('PATCH', at, { post_logout_redirect_uris: toHttps(client.postLogoutRedirectUris, signOutOverHttp) }),
       });
     }
     if (client.scopes.includes('admin') && isConfidential(client) && client.secretExpiresAt === 0) {

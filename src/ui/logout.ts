@@ -63,7 +63,9 @@ async function returnAddress(gh: Gatehouse, tenant: TenantContext, params: Param
   const uri = params.post_logout_redirect_uri;
   if (uri === undefined) return undefined;
   const clientId = params.client_id ?? hint?.clientId;
-  if (clientId === undefined) throw new PageError(400, 'post_logout_redirect_uri needs client_id or id_token_hint to say whose address it is.');
+  // No client to vouch for it (no client_id, and a hint that could not be verified): the user
+  // signs out all the same, and stays here.
+  if (clientId === undefined) return undefined;
   const client = await gh.clients.get(tenant.tenant.id, clientId);
   // A deactivated client's addresses are no longer trusted: it may have been deactivated for losing them.
   const registered = client ? [...client.postLogoutRedirectUris, ...client.redirectUris] : [];
@@ -84,8 +86,12 @@ export function logoutRoutes(app: FastifyInstance, gh: Gatehouse, csrf: Csrf, se
       if (confirmed) csrf.check(request, tenant, CONFIRMATION, CONFIRMATION, params.csrf);
       if (!confirmed && hint?.subject !== session.user_id) {
         const user = await gh.store.users.get(tenant.tenant.id, session.user_id);
-        const carried = Object.fromEntries(['client_id', 'post_logout_redirect_uri', 'state'].filter((name) => params[name] !== undefined).map((name) => [name, params[name]!]));
-        if (hint && carried.client_id === undefined) carried.client_id = hint.clientId;
+        // Where to go afterwards, only if a client vouched for it.
+        const carried: Record<string, string> = {};
+        if (returnTo) {
+          for (const name of ['client_id', 'post_logout_redirect_uri', 'state']) if (params[name] !== undefined) carried[name] = params[name]!;
+          carried.client_id ??= hint!.clientId;
+        }
         return logoutPage(reply, {
           action: `${tenant.basePath}${LOGOUT_PATH}`,
           csrf: csrf.token(request, reply, tenant, CONFIRMATION, CONFIRMATION),

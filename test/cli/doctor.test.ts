@@ -47,6 +47,7 @@ const RISKY_CHECKS = [
   'client.refresh-unlimited',
   'client.api-key-never-expires',
   'client.http-redirect-uri',
+  'client.http-post-logout-redirect-uri',
   'settings.pkce',
   'settings.insecure-redirect-uris',
   'settings.refresh-grace',
@@ -100,7 +101,7 @@ for (const database of testDatabases()) {
         assert.equal(limits.status, 200, JSON.stringify(limits.body));
         RISKY_CHECKS.push('settings.rate-limits');
       }
-      await createClient('risky', 'spa', { token_endpoint_auth_method: 'none', grant_types: ['implicit'], response_types: ['token'], redirect_uris: ['http://app.example.com/cb'] });
+      await createClient('risky', 'spa', { token_endpoint_auth_method: 'none', grant_types: ['implicit'], response_types: ['token'], redirect_uris: ['http://app.example.com/cb'], post_logout_redirect_uris: ['http://app.example.com/bye', 'https://app.example.com/later'] });
       await createClient('risky', 'legacy', { grant_types: ['password', 'refresh_token'], access_token_lifetime: null, refresh_token_limit: null });
       await createClient('risky', 'web', { grant_types: ['authorization_code'], redirect_uris: ['https://web.example.com/cb'], require_pkce: false });
       await createClient('risky', 'keys', { grant_types: ['client_credentials'], api_key_enabled: true, api_key_timeout_hours: 0 });
@@ -136,6 +137,7 @@ for (const database of testDatabases()) {
       assert.match(find('client.live-never-expiring-tokens', 'machine')!.problem, /^1 live access token/);
       assert.equal(find('client.refresh-unlimited', 'legacy')!.reference, 'RFC 9700 §4.14.2');
       assert.equal(find('client.http-redirect-uri', 'spa')!.fix, `PATCH ${risky}/clients/${ids.spa} {"redirect_uris":["https://app.example.com/cb"]}`);
+      assert.equal(find('client.http-post-logout-redirect-uri', 'spa')!.fix, `PATCH ${risky}/clients/${ids.spa} {"post_logout_redirect_uris":["https://app.example.com/bye","https://app.example.com/later"]}`);
       assert.equal(find('settings.compat.query_refresh')!.fix, `PATCH ${risky}/settings {"compat":{"query_refresh":false}}`);
       // Most severe first.
       const order = report.findings.map((f) => ['high', 'medium', 'low'].indexOf(f.severity));

@@ -95,7 +95,7 @@ for (const database of testDatabases()) {
       const { browser, idToken } = await signedIn();
       const refused = [
         logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/' }),
-        logoutUrl({ post_logout_redirect_uri: REDIRECT }),
+        logoutUrl({ client_id: app.id, post_logout_redirect_uri: 'https://evil.example/' }),
         logoutUrl({ id_token_hint: idToken, client_id: ADMIN_ID }),
       ];
       for (const url of refused) {
@@ -114,6 +114,13 @@ for (const database of testDatabases()) {
         assert.match(page.body, /name="decision" value="logout"/);
       }
       assert.equal(await stillSignedIn(browser), true);
+      // Without client_id, nothing vouches for the address: the user still signs out, and stays here.
+      const unvouched = await browser.go(logoutUrl({ id_token_hint: 'not-a-jwt', post_logout_redirect_uri: REDIRECT }));
+      const confirm = parseForm(unvouched.body, unvouched.url, unvouched.response.status);
+      assert.equal(confirm.hidden.post_logout_redirect_uri, undefined, 'the address is not carried on');
+      const done = await browser.submit(confirm, { decision: 'logout' });
+      assert.match(done.body, /You are signed out/);
+      assert.equal(await stillSignedIn(browser), false);
     });
 
     test('the state joins a registered query as it is; a deactivated client’s addresses and hints are not trusted', async () => {

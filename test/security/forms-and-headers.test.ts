@@ -245,9 +245,11 @@ describe('security: forms and headers (RFC 9700 §4.7, §4.12, §4.16)', () => {
     const replayed = await fetch(`${world.url}/oauth/token`, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, client_id: world.spa.id, redirect_uri: REDIRECT }).toString() });
     assert.equal(replayed.status, 400);
     assert.equal(replayed.headers.get('access-control-allow-origin'), '*', 'an error is readable too');
-    const noTenant = await fetch(`${world.url}/t/no-such-tenant/oauth/jwks`, { headers: origin });
-    assert.equal(noTenant.status, 404);
-    assert.equal(noTenant.headers.get('access-control-allow-origin'), '*', 'an unknown tenant’s 404 is readable too');
+    for (const path of ['/t/no-such-tenant/oauth/jwks', '/.well-known/oauth-authorization-server/t/no-such-tenant']) {
+      const noTenant = await fetch(`${world.url}${path}`, { headers: origin });
+      assert.equal(noTenant.status, 404, path);
+      assert.equal(noTenant.headers.get('access-control-allow-origin'), '*', `an unknown tenant’s 404 is readable too: ${path}`);
+    }
     const challenged = await fetch(`${world.url}/oauth/userinfo`, { headers: { ...origin, authorization: 'Bearer not-a-token' } });
     assert.equal(challenged.status, 401);
     assert.equal(challenged.headers.get('access-control-allow-origin'), '*');

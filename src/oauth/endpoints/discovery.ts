@@ -61,9 +61,10 @@ export function discoveryEndpoints(app: FastifyInstance, gh: Gatehouse): void {
  * lives at the root (/.well-known/oauth-authorization-server/t/{id}), not under /t/{id}.
  */
 export async function rfc8414Plugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
+  // CORS first: an unknown tenant's 404 must be readable too.
+  allowCrossOrigin(app);
   resolveTenant(app, gh.tenants);
   app.setErrorHandler(oauthErrorHandler(gh.log));
-  allowCrossOrigin(app);
   const handler = async (request: FastifyRequest) => serverMetadata(gh, request.tenant);
   app.get('/.well-known/oauth-authorization-server', handler);
   app.get('/.well-known/oauth-authorization-server/t/:tenant', handler);
