@@ -25,11 +25,6 @@ function insecure(uris: string[]): string[] {
   });
 }
 
-/** `uris` with those in `overHttp` moved to https. */
-function toHttps(uris: string[], overHttp: string[]): string[] {
-  return uris.map((uri) => (overHttp.includes(uri) ? uri.replace(/^http:/i, 'https:') : uri));
-}
-
 /** grant_types without `removed`, falling back to `replacement`, with the response_types that go with them. */
 function withoutGrant(client: Client, removed: string, replacement: string): { grant_types: string[]; response_types: string[] } {
   const kept = client.grantTypes.filter((grant) => grant !== removed);
@@ -122,25 +117,14 @@ export function clientFindings(scan: TenantScan): Finding[] {
         fix: call('PATCH', at, { api_key_timeout_hours: 720 }),
       });
     }
-    const overHttp = insecure(client.redirectUris);
-    if (overHttp.length > 0) {
-      add({
-        severity: 'high',
-        check: 'client.http-redirect-uri',
-        reference: 'RFC 9700 §2.6',
-        problem: `redirect URIs over http on non-loopback hosts send codes and tokens unencrypted: ${overHttp.join(', ')}`,
-        fix: call('PATCH', at, { redirect_uris: toHttps(client.redirectUris, overHttp) }),
-      });
-    }
-    const signOutOverHttp = insecure(client.postLogoutRedirectUris);
-    if (signOutOverHttp.length > 0) {
-      add({
-        severity: 'medium',
-        check: 'client.http-post-logout-redirect-uri',
-        reference: 'RFC 9700 §2.6',
-        problem: `sign-out return addresses over http on non-loopback hosts can be rewritten on the way (the state they carry too): ${signOutOverHttp.join(', ')}`,
-        fix: call('PATCH', at, { post_logout_redirect_uris: toHttps(client.postLogoutRedirectUris, signOutOverHttp) }),
-      });
+    const httpAddresses = [
+      { field: 'redirect_uris', uris: client.redirectUris, severity: 'high', check: 'client.http-redirect-uri', problem: 'redirect URIs over http on non-loopback hosts send codes and tokens unencrypted' },
+      { field: 'post_logout_redirect_uris', uris: client.postLogoutRedirectUris, severity: 'medium', check: 'client.http-post-logout-redirect-uri', problem: 'sign-out return addresses over http on non-loopback hosts can be rewritten on the way (the state they carry too)' },
+    ] as const;
+    for (const { field, uris, severity, check, problem } of httpAddresses) {
+      const overHttp = insecure(uris);
+      if (overHttp.length === 0) continue;
+      add({ severity, check, reference: 'RFC 9700 §2.6', problem: `${problem}: ${overHttp.join(', ')}`, fix: call('PATCH', at, { [field]: uris.map((uri) => (overHttp.includes(uri) ? uri.replace(/^http:/i, 'https:') : uri)) }) });
     }
     if (client.scopes.includes('admin') && isConfidential(client) && client.secretExpiresAt === 0) {
       const bootstrap = client.clientId === scan.bootstrapAdminId;

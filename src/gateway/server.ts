@@ -140,7 +140,7 @@ export async function buildGateway(gh: Gatehouse, options: GatewayOptions): Prom
       throw bearerError('insufficient_scope', `the token's scopes do not cover ${request.method} ${normal.path}`, REALM, needed || undefined);
     }
     const { claims } = verified;
-    return proxy.forward(request, reply, service, normal.path, search, { clientId: claims.client_id, subject: claims.sub, scope: verified.scopes.join(' ') }, counted);
+    return proxy.forward(request, reply, service, normal.path, search, { clientId: claims.client_id, subject: claims.sub, scope: claims.scope ?? '' }, counted);
   };
   // TRACE goes through the handler to be refused there, after the path checks (INTERFACE.md: 400
   // for an unsafe path, 404 under no service); CONNECT never reaches fastify (protocol-refusals.ts).

@@ -82,8 +82,9 @@ export class TokenVerifier {
     if (!user) return verified;
     // A scope restricted to roles holds only while the user has one of them (INTERFACE.md:
     // `admin` only for users with the admin role): a role taken away leaves live tokens at once.
+    // The claims say so too, for whoever passes them on (the gateway's headers, introspection).
     const held = scopesForUser(verified.scopes, user, await this.scopes.byName(tenantId));
-    return held.length === verified.scopes.length ? verified : { ...verified, scopes: held };
+    return held.length === verified.scopes.length ? verified : { ...verified, claims: { ...verified.claims, scope: held.join(' ') }, scopes: held };
   }
 
   /** A verification of `token` in the cache, unexpired and of the tenant asked for (or any, with `anyTenant`). */

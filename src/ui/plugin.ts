@@ -43,7 +43,6 @@ const CODE_LIFETIME_S = 60;
 
 type Pending = { id: string; client: Client; request: AuthorizationRequest };
 
-
 export async function uiPlugin(app: FastifyInstance, { gh }: { gh: Gatehouse }): Promise<void> {
   await app.register(cookie);
   resolveTenant(app, gh.tenants);

@@ -41,7 +41,7 @@ export function introspectionEndpoint(app: FastifyInstance, gh: Gatehouse): void
     return {
       active: true,
       // What the token carries now: a role-restricted scope whose role the user lost is gone.
-      scope: verified.scopes.join(' '),
+      scope: claims.scope,
       client_id: claims.client_id,
       sub: claims.sub,
       aud: claims.aud,
